@@ -1,0 +1,130 @@
+import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { ensureFerretDb, ensureNatsServer } from "./tools.ts";
+import { startProcess, waitForHttp, type ManagedProcess, type ProcessSpec } from "./processes.ts";
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+
+/** Asks the OS for a free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Starts the embedded development MongoDB-compatible server (FerretDB on SQLite files). */
+export async function startFerretDb(options: {
+  dataDir: string;
+  port: number;
+  onLine?: ProcessSpec["onLine"];
+}) {
+  const bin = await ensureFerretDb();
+  const dir = resolve(options.dataDir, "ferretdb");
+  await mkdir(dir, { recursive: true });
+  const proc = startProcess({
+    name: "ferretdb",
+    command: bin,
+    args: [
+      "--handler=sqlite",
+      `--sqlite-url=file:${dir}/`,
+      `--listen-addr=127.0.0.1:${options.port}`,
+      "--telemetry=disable",
+      `--state-dir=${dir}`,
+      "--debug-addr=-",
+    ],
+    readyLine: /Listening on TCP/,
+    // FerretDB logs every connection at INFO; only its warnings and errors are worth showing.
+    onLine: (name, line) => {
+      if (/\t(WARN|ERROR|DPANIC|PANIC|FATAL)/.test(line) || /Listening on TCP/.test(line)) {
+        (options.onLine ?? ((n: string, l: string) => process.stdout.write(`[${n}] ${l}\n`)))(name, line);
+      }
+    },
+  });
+  return { proc, url: `mongodb://127.0.0.1:${options.port}/` };
+}
+
+/** Starts the embedded development NATS server with JetStream (file storage under dataDir). */
+export async function startNats(options: { dataDir: string; port: number; onLine?: ProcessSpec["onLine"] }) {
+  const bin = await ensureNatsServer();
+  const dir = resolve(options.dataDir, "nats");
+  await mkdir(dir, { recursive: true });
+  const proc = startProcess({
+    name: "nats",
+    command: bin,
+    args: ["-a", "127.0.0.1", "-p", String(options.port), "-js", "-sd", dir],
+    readyLine: /Server is ready/,
+    onLine: options.onLine,
+  });
+  return { proc, url: `nats://127.0.0.1:${options.port}` };
+}
+
+export interface ServicesOptions {
+  mongoUrl: string;
+  natsUrl: string;
+  gatewayPort: number;
+  identityPort: number;
+  teamsPort: number;
+  mongoDb?: string;
+  /** Extra environment for every service. */
+  env?: NodeJS.ProcessEnv;
+  onLine?: ProcessSpec["onLine"];
+}
+
+export interface RunningServices {
+  gatewayUrl: string;
+  processes: Record<string, ManagedProcess>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs identity, teams and the gateway as supervised child processes under the same Node binary
+ * as the caller, and resolves once the gateway's /readyz answers 200.
+ */
+export async function startServices(options: ServicesOptions): Promise<RunningServices> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MONGO_URL: options.mongoUrl,
+    NATS_URL: options.natsUrl,
+    MONGO_DB: options.mongoDb ?? "moodpoll",
+    IDENTITY_GRPC_PORT: String(options.identityPort),
+    TEAMS_GRPC_PORT: String(options.teamsPort),
+    IDENTITY_ADDRESS: `127.0.0.1:${options.identityPort}`,
+    TEAMS_ADDRESS: `127.0.0.1:${options.teamsPort}`,
+    PORT: String(options.gatewayPort),
+    ...options.env,
+  };
+  const service = (name: string, extra: NodeJS.ProcessEnv = {}) =>
+    startProcess({
+      name,
+      command: process.execPath,
+      args: [join(ROOT, "services", name.replace(/-\d+$/, ""), "main.ts")],
+      env: { ...env, ...extra },
+      cwd: ROOT,
+      restart: true,
+      onLine: options.onLine,
+    });
+  const processes: Record<string, ManagedProcess> = {
+    identity: service("identity"),
+    teams: service("teams"),
+    "scim-gateway": service("scim-gateway"),
+  };
+  const gatewayUrl = `http://127.0.0.1:${options.gatewayPort}`;
+  const stop = async () => {
+    // Gateway first (stop taking requests), then the services behind it.
+    await processes["scim-gateway"]?.stop();
+    await Promise.all(Object.entries(processes).map(([, p]) => p.stop()));
+  };
+  try {
+    await waitForHttp(`${gatewayUrl}/readyz`, 90_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { gatewayUrl, processes, stop };
+}

@@ -1,0 +1,59 @@
+import { MongoClient, MongoServerError, type Db, type IndexDescription } from "mongodb";
+import { redact } from "./config.ts";
+import { errors } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+
+/** The indexes a repository needs, declared beside it and created at start-up. */
+export type IndexSpecs = Record<string, IndexDescription[]>;
+
+export interface MongoHandle {
+  readonly client: MongoClient;
+  readonly db: Db;
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects with the official driver and creates the declared indexes. Correctness in this project
+ * rests on single-document writes and unique indexes (ARCHITECTURE.md "Storage constraints"), so
+ * index creation failing is a start-up failure, not a warning.
+ */
+export async function connectMongo(
+  url: string,
+  options: { dbName: string; indexes?: IndexSpecs; logger: Logger; appName: string },
+): Promise<MongoHandle> {
+  const client = new MongoClient(url, {
+    appName: options.appName,
+    serverSelectionTimeoutMS: 10_000,
+    // FerretDB rejects retryable writes without a replica set; MongoDB 7 in production has one.
+    retryWrites: false,
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw errors.unavailable(`Cannot connect to MongoDB at ${redact(url)}`, error);
+  }
+  const db = client.db(options.dbName);
+  for (const [collection, specs] of Object.entries(options.indexes ?? {})) {
+    if (specs.length > 0) await db.collection(collection).createIndexes(specs);
+  }
+  options.logger.info({ db: options.dbName }, "connected to MongoDB");
+  return {
+    client,
+    db,
+    async ping(timeoutMs = 1000) {
+      try {
+        await db.command({ ping: 1 }, { timeoutMS: timeoutMs });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+/** True for a duplicate-key error (code 11000) from MongoDB or FerretDB. */
+export function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === 11000;
+}
