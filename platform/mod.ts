@@ -19,3 +19,5 @@ export {
 export { createOutbox, type Applier, type Intent, type Outbox, type OutboxEvent } from "./outbox.ts";
 export { registerShutdown, exitOnStartupError, type ShutdownStep } from "./shutdown.ts";
 export { runService, readServiceConfig, type ServiceDeps, type ServiceParts } from "./service_host.ts";
+export { eventMeta, outboxEvent, Subject } from "./events.ts";
+export { filterToMongo, type FieldMap, type FieldMapping } from "./filter_to_mongo.ts";

@@ -31,7 +31,8 @@ export type ServiceImpl<S extends GenServiceMethods> = {
 };
 
 export interface GrpcServer {
-  add<S extends GenServiceMethods>(service: GenService<S>, impl: ServiceImpl<S>): void;
+  /** Registers handlers; an RPC without one answers UNIMPLEMENTED. */
+  add<S extends GenServiceMethods>(service: GenService<S>, impl: Partial<ServiceImpl<S>>): void;
   /** Binds and starts serving; resolves to the bound port (useful with port 0 in tests). */
   listen(host: string, port: number): Promise<number>;
   /** Stops accepting calls, lets in-flight calls finish for up to `graceMs`, then cancels the rest. */
@@ -67,6 +68,7 @@ export function createGrpcServer(options: { logger: Logger }): GrpcServer {
       const handlers: grpc.UntypedServiceImplementation = {};
       for (const method of service.methods) {
         const fn = (impl as Record<string, unknown>)[method.localName];
+        if (fn === undefined) continue;
         const output: DescMessage = method.output;
         const name = `${service.typeName}/${method.name}`;
         if (method.methodKind === "server_streaming") {

@@ -1,12 +1,21 @@
 // Wiring only: config, connections and shutdown live in platform/runService.
 import "../../platform/require_node.ts";
 import { runService } from "../../platform/mod.ts";
+import { addIdentityHandlers } from "./grpc_handlers.ts";
+import { createTenantService, tenantApplier, tenantIndexes } from "./tenants/service.ts";
+import { USERS, userIndexes } from "./users/record.ts";
+import { createUserService, userApplier } from "./users/service.ts";
 
 await runService({
   name: "identity",
   portVar: "IDENTITY_GRPC_PORT",
   defaultPort: 50051,
-  indexes: {},
+  indexes: { ...tenantIndexes, [USERS]: userIndexes },
   grpcServiceNames: ["moodpoll.identity.v1.TenantService", "moodpoll.identity.v1.UserService"],
-  build: () => ({}),
+  build: ({ mongo, outbox, server }) => {
+    const tenants = createTenantService({ db: mongo.db, outbox });
+    const users = createUserService({ db: mongo.db, outbox });
+    addIdentityHandlers(server, { tenants, users });
+    return { appliers: { tenant: tenantApplier(mongo.db), user: userApplier(mongo.db) } };
+  },
 });

@@ -9,7 +9,9 @@ import {
   registerShutdown,
 } from "../../platform/mod.ts";
 import { readGatewayConfig } from "./config.ts";
+import { grpcIdentity, grpcTeams } from "./backends/grpc.ts";
 import { createApp, type Readiness } from "./http/app.ts";
+import { scimRouter } from "./http/scim_router.ts";
 
 const logger = createLogger("scim-gateway");
 try {
@@ -23,9 +25,18 @@ try {
     },
   };
   let accepting = true;
+  const scim = scimRouter({
+    identity: grpcIdentity(identity),
+    teams: grpcTeams(teams),
+    tokenCacheMs: config.tokenCacheMs,
+    timeoutMs: config.requestTimeoutMs,
+    maxBodyBytes: config.maxBodyBytes,
+    publicBaseUrl: config.publicBaseUrl,
+  });
   const app = createApp({
     logger,
     readiness,
+    scim,
     maxBodyBytes: config.maxBodyBytes,
     isAccepting: () => accepting,
   });

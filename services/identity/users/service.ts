@@ -1,0 +1,264 @@
+import { randomUUID } from "node:crypto";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { Collection, Db, Document } from "mongodb";
+import { UserChangedSchema, UserDeletedSchema } from "../../../gen/moodpoll/events/v1/events_pb.ts";
+import { UserSchema, type User } from "../../../gen/moodpoll/identity/v1/identity_pb.ts";
+import type { Filter, Page } from "../../../gen/moodpoll/query/v1/query_pb.ts";
+import {
+  AppError,
+  errors,
+  eventMeta,
+  filterToMongo,
+  isDuplicateKey,
+  outboxEvent,
+  remainingMs,
+  Subject,
+  type Applier,
+  type Outbox,
+  type OutboxEvent,
+  type RequestContext,
+} from "../../../platform/mod.ts";
+import { USERS, fromRecord, toRecord, type UserRecord, externalIdKey } from "./record.ts";
+import { enforceImmutables, validateUser } from "./rules.ts";
+import { userElementFields, userFields } from "./fields.ts";
+
+export interface UserService {
+  create(ctx: RequestContext, input: MessageInitShape<typeof UserSchema>): Promise<User>;
+  get(ctx: RequestContext, id: string): Promise<User>;
+  list(
+    ctx: RequestContext,
+    query: { filter?: Filter; page?: Page },
+  ): Promise<{ users: User[]; total: number }>;
+  /** Replaces writable attributes; expectedVersion 0 means "whatever is stored now". */
+  replace(
+    ctx: RequestContext,
+    input: MessageInitShape<typeof UserSchema>,
+    expectedVersion: number,
+  ): Promise<User>;
+  delete(ctx: RequestContext, id: string, expectedVersion: number): Promise<void>;
+  /** Product rule 8: an orphaned member is disabled and loses their working days. */
+  disable(ctx: RequestContext, id: string, options: { clearWorkingDays: boolean }): Promise<User | undefined>;
+}
+
+const SORT_FIELDS: Record<string, string> = {
+  id: "_id",
+  userName: "userNameLower",
+  displayName: "displayName",
+  externalId: "externalId",
+  title: "title",
+  "name.familyName": "name.familyName",
+  "name.givenName": "name.givenName",
+  "meta.created": "created",
+  "meta.lastModified": "lastModified",
+};
+
+/** Which unique index refused a write, as a message the IdP admin can act on. */
+function uniquenessError(
+  error: unknown,
+  user: { userName: string; externalId?: string | undefined },
+): AppError {
+  const text = error instanceof Error ? error.message : "";
+  if (/externalId/i.test(text))
+    return errors.uniqueness(`A user with externalId "${user.externalId}" already exists`);
+  return errors.uniqueness(`A user with userName "${user.userName}" already exists`);
+}
+
+/** Applies a user intent: insert (v1), replace (later versions) or delete (state null). Idempotent. */
+export function userApplier(db: Db): Applier {
+  const users: Collection<UserRecord> = db.collection(USERS);
+  return async (intent) => {
+    const state = intent.state as UserRecord | null;
+    if (state === null) {
+      await users.deleteOne({ _id: intent.aggregateId });
+      return;
+    }
+    try {
+      if (intent.version === 1) {
+        await users.insertOne(state);
+        return;
+      }
+      const result = await users.replaceOne({ _id: state._id, version: { $lt: state.version } }, state);
+      if (result.matchedCount === 0) {
+        const current = await users.findOne({ _id: state._id }, { projection: { version: 1 } });
+        if (!current || current.version < state.version) {
+          throw errors.preconditionFailed("The user was modified or deleted concurrently; retry");
+        }
+      }
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      if (intent.version === 1 && (await users.countDocuments({ _id: state._id })) === 1) return; // applied before
+      throw uniquenessError(error, state);
+    }
+  };
+}
+
+function userEvents(
+  intentId: string,
+  ctx: RequestContext,
+  before: User | undefined,
+  after: User | undefined,
+): OutboxEvent[] {
+  const meta = (name: string) => eventMeta(`${intentId}:${name}`, ctx.tenantId, ctx.requestId);
+  const changed = (name: string, subject: string, user: User) =>
+    outboxEvent(`${intentId}:${name}`, subject, UserChangedSchema, { meta: meta(name), user });
+  if (!after) {
+    return [
+      outboxEvent(`${intentId}:deleted`, Subject.UserDeleted, UserDeletedSchema, {
+        meta: meta("deleted"),
+        userId: before!.id,
+      }),
+    ];
+  }
+  if (!before) return [changed("created", Subject.UserCreated, after)];
+  const events = [changed("updated", Subject.UserUpdated, after)];
+  if (before.active && !after.active) events.push(changed("deactivated", Subject.UserDeactivated, after));
+  if (!before.active && after.active) events.push(changed("reactivated", Subject.UserReactivated, after));
+  return events;
+}
+
+export function createUserService(deps: { db: Db; outbox: Outbox }): UserService {
+  const users: Collection<UserRecord> = deps.db.collection(USERS);
+  const apply = userApplier(deps.db);
+
+  const load = async (ctx: RequestContext, id: string) => {
+    const record = await users.findOne({ _id: id, tenantId: ctx.tenantId }, { maxTimeMS: remainingMs(ctx) });
+    if (!record) throw errors.notFound(`User ${id} not found`);
+    return record;
+  };
+
+  const write = async (
+    ctx: RequestContext,
+    before: UserRecord | undefined,
+    after: UserRecord | null,
+    id: string,
+  ) => {
+    const version = (before?.version ?? 0) + 1;
+    const intentId = `user:${id}:${version}`;
+    await deps.outbox.commit(
+      {
+        kind: "user",
+        aggregateId: id,
+        tenantId: ctx.tenantId,
+        version,
+        state: after,
+        events: userEvents(
+          intentId,
+          ctx,
+          before && fromRecord(before),
+          after ? fromRecord(after) : undefined,
+        ),
+      },
+      apply,
+    );
+  };
+
+  const replace = async (
+    ctx: RequestContext,
+    input: MessageInitShape<typeof UserSchema>,
+    expectedVersion: number,
+  ) => {
+    const id = input.id ?? "";
+    const stored = await load(ctx, id);
+    if (expectedVersion !== 0 && expectedVersion !== stored.version) {
+      throw errors.preconditionFailed(
+        `User ${id} has changed (version ${stored.version}, expected ${expectedVersion})`,
+      );
+    }
+    const incoming = enforceImmutables(fromRecord(stored), create(UserSchema, input));
+    validateUser(incoming);
+    if (incoming.externalId !== stored.externalId && incoming.externalId !== undefined) {
+      // Checked up front: on FerretDB a unique-index refusal during an update may not say 11000.
+      const taken = await users.countDocuments({
+        tenantId: ctx.tenantId,
+        externalIdKey: externalIdKey(id, incoming.externalId),
+      });
+      if (taken > 0)
+        throw errors.uniqueness(`A user with externalId "${incoming.externalId}" already exists`);
+    }
+    const next = toRecord(incoming, {
+      id,
+      tenantId: ctx.tenantId,
+      created: stored.created,
+      lastModified: new Date(),
+      version: stored.version + 1,
+    });
+    await write(ctx, stored, next, id);
+    return fromRecord(next);
+  };
+
+  return {
+    async create(ctx, input) {
+      const user = create(UserSchema, input);
+      validateUser(user);
+      const id = randomUUID();
+      const now = new Date();
+      const record = toRecord(user, {
+        id,
+        tenantId: ctx.tenantId,
+        created: now,
+        lastModified: now,
+        version: 1,
+      });
+      await write(ctx, undefined, record, id);
+      return fromRecord(record);
+    },
+    async get(ctx, id) {
+      return fromRecord(await load(ctx, id));
+    },
+    async list(ctx, query) {
+      const filter: Document = { tenantId: ctx.tenantId };
+      if (query.filter?.kind.case)
+        filter["$and"] = [filterToMongo(query.filter, userFields, userElementFields)];
+      const page = query.page;
+      const sortField = page?.sortBy ? SORT_FIELDS[page.sortBy] : "created";
+      if (!sortField) throw errors.invalidValue(`Cannot sort by "${page?.sortBy}"`);
+      const direction = page?.descending ? -1 : 1;
+      const options = { maxTimeMS: remainingMs(ctx) };
+      const [total, records] = await Promise.all([
+        users.countDocuments(filter, options),
+        page && page.limit === 0
+          ? Promise.resolve([])
+          : users
+              .find(filter, options)
+              // _id as the tie-breaker keeps the order stable across pages.
+              .sort({ [sortField]: direction, _id: 1 })
+              .skip(page?.offset ?? 0)
+              .limit(page?.limit ?? 100)
+              .toArray(),
+      ]);
+      return { users: records.map(fromRecord), total };
+    },
+    replace,
+    async delete(ctx, id, expectedVersion) {
+      const stored = await load(ctx, id);
+      if (expectedVersion !== 0 && expectedVersion !== stored.version) {
+        throw errors.preconditionFailed(
+          `User ${id} has changed (version ${stored.version}, expected ${expectedVersion})`,
+        );
+      }
+      await write(ctx, stored, null, id);
+    },
+    async disable(ctx, id, options) {
+      for (let attempt = 0; ; attempt += 1) {
+        let stored: UserRecord;
+        try {
+          stored = await load(ctx, id);
+        } catch (error) {
+          if (error instanceof AppError && error.code === "not_found") return undefined;
+          throw error;
+        }
+        if (!stored.active && (!options.clearWorkingDays || stored.workingDays.length === 0))
+          return fromRecord(stored);
+        const user = fromRecord(stored);
+        user.active = false;
+        if (options.clearWorkingDays) user.workingDays = [];
+        try {
+          return await replace(ctx, user, stored.version);
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code !== "precondition_failed" || attempt >= 5)
+            throw error;
+        }
+      }
+    },
+  };
+}
