@@ -78,6 +78,8 @@ export interface ServicesOptions {
 
 export interface RunningServices {
   gatewayUrl: string;
+  identityAddress: string;
+  teamsAddress: string;
   processes: Record<string, ManagedProcess>;
   stop(): Promise<void>;
 }
@@ -126,5 +128,11 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     await stop();
     throw error;
   }
-  return { gatewayUrl, processes, stop };
+  return {
+    gatewayUrl,
+    identityAddress: `127.0.0.1:${options.identityPort}`,
+    teamsAddress: `127.0.0.1:${options.teamsPort}`,
+    processes,
+    stop,
+  };
 }
