@@ -6,6 +6,8 @@
 export const ErrorCode = {
   InvalidArgument: "invalid_argument",
   InvalidValue: "invalid_value",
+  /** A filter the store cannot run (e.g. a construct FerretDB does not implement). */
+  InvalidFilter: "invalid_filter",
   Mutability: "mutability",
   Uniqueness: "uniqueness",
   NotFound: "not_found",
@@ -52,6 +54,7 @@ export const errors = {
   uniqueness: (message: string) => new AppError(ErrorCode.Uniqueness, message),
   invalidValue: (message: string) => new AppError(ErrorCode.InvalidValue, message),
   invalidArgument: (message: string) => new AppError(ErrorCode.InvalidArgument, message),
+  invalidFilter: (message: string) => new AppError(ErrorCode.InvalidFilter, message),
   mutability: (message: string) => new AppError(ErrorCode.Mutability, message),
   preconditionFailed: (message: string) => new AppError(ErrorCode.PreconditionFailed, message),
   unauthenticated: (message: string) => new AppError(ErrorCode.Unauthenticated, message),

@@ -70,6 +70,21 @@ function comparison(mapping: FieldMapping, operator: Operator, raw: unknown, cas
   }
 }
 
+/**
+ * `a and b` as one object when the operands touch different fields: simpler for every server, and
+ * the only form FerretDB accepts inside `$elemMatch` ("support for $and not implemented yet").
+ */
+function conjunction(operands: Document[]): Document {
+  const merged: Document = {};
+  for (const operand of operands) {
+    for (const [key, value] of Object.entries(operand)) {
+      if (key.startsWith("$") || key in merged) return { $and: operands };
+      merged[key] = value as unknown;
+    }
+  }
+  return merged;
+}
+
 function lookup(fields: FieldMap, attribute: string): FieldMapping {
   const mapping = fields[attribute];
   if (!mapping) throw errors.invalidArgument(`Cannot filter on "${attribute}"`);
@@ -88,7 +103,7 @@ export function filterToMongo(
   const kind = filter.kind;
   switch (kind.case) {
     case "and":
-      return { $and: kind.value.operands.map((f) => filterToMongo(f, fields, elements)) };
+      return conjunction(kind.value.operands.map((f) => filterToMongo(f, fields, elements)));
     case "or":
       return { $or: kind.value.operands.map((f) => filterToMongo(f, fields, elements)) };
     case "not":
@@ -110,7 +125,16 @@ export function filterToMongo(
         throw errors.invalidArgument(`Cannot filter inside "${kind.value.attribute}"`);
       }
       const base = array.field.replace(/\.[^.]+$/, "");
-      return { [base]: { $elemMatch: filterToMongo(kind.value.filter, elementFields) } };
+      const inner = kind.value.filter;
+      // One condition on one element is the same as a condition on the array's dotted field, which
+      // every server runs (FerretDB 1.24 runs $elemMatch only over scalar arrays).
+      if (inner.kind.case === "comparison" || inner.kind.case === "present") {
+        const prefixed: FieldMap = Object.fromEntries(
+          Object.entries(elementFields).map(([name, m]) => [name, { ...m, field: `${base}.${m.field}` }]),
+        );
+        return filterToMongo(inner, prefixed);
+      }
+      return { [base]: { $elemMatch: filterToMongo(inner, elementFields) } };
     }
     default:
       throw errors.invalidArgument("Empty filter");

@@ -7,7 +7,13 @@ export { createGrpcServer, type CallContext, type GrpcServer, type ServiceImpl }
 export { createChannel, type CallOptions, type Channel, type Client } from "./grpc/client.ts";
 export { addHealthService, isServing, type HealthStatus } from "./grpc/health.ts";
 export { MetadataKey } from "./grpc/definition.ts";
-export { connectMongo, isDuplicateKey, type IndexSpecs, type MongoHandle } from "./mongo.ts";
+export {
+  connectMongo,
+  isDuplicateKey,
+  unsupportedQuery,
+  type IndexSpecs,
+  type MongoHandle,
+} from "./mongo.ts";
 export { connectNats, ensureStreams, EVENT_STREAM, PARKED_STREAM, type NatsHandle } from "./nats.ts";
 export {
   startConsumer,

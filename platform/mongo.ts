@@ -34,9 +34,8 @@ export async function connectMongo(
     throw errors.unavailable(`Cannot connect to MongoDB at ${redact(url)}`, error);
   }
   const db = client.db(options.dbName);
-  for (const [collection, specs] of Object.entries(options.indexes ?? {})) {
-    if (specs.length > 0) await db.collection(collection).createIndexes(specs);
-  }
+  for (const [collection, specs] of Object.entries(options.indexes ?? {}))
+    await ensureIndexes(db, collection, specs);
   options.logger.info({ db: options.dbName }, "connected to MongoDB");
   return {
     client,
@@ -51,6 +50,38 @@ export async function connectMongo(
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * Turns a query the server refuses as unimplemented (FerretDB's code 238, e.g. some `$elemMatch`
+ * forms) into a clear client error instead of a 500; anything else is rethrown.
+ */
+export function unsupportedQuery(error: unknown): never {
+  const unimplemented =
+    error instanceof MongoServerError && (error.code === 238 || /unknown operator/.test(error.message));
+  if (unimplemented) {
+    throw errors.invalidFilter(`This filter is not supported by the database: ${error.message}`);
+  }
+  throw error;
+}
+
+/**
+ * Creates the indexes a collection lacks, one at a time. FerretDB 1.24 panics on `createIndexes`
+ * when one of the named indexes already exists, so existing ones are listed and skipped.
+ */
+async function ensureIndexes(db: Db, collection: string, specs: IndexDescription[]): Promise<void> {
+  let existing = new Set<string>();
+  try {
+    existing = new Set(
+      (await db.collection(collection).listIndexes().toArray()).map((i) => String(i["name"])),
+    );
+  } catch {
+    // The collection does not exist yet: every index is missing.
+  }
+  for (const spec of specs) {
+    if (spec.name && existing.has(spec.name)) continue;
+    await db.collection(collection).createIndexes([spec]);
+  }
 }
 
 /** True for a duplicate-key error (code 11000) from MongoDB or FerretDB. */

@@ -5,6 +5,7 @@ import { MetadataKey } from "./definition.ts";
 const toStatus: Record<ErrorCode, status> = {
   [ErrorCode.InvalidArgument]: status.INVALID_ARGUMENT,
   [ErrorCode.InvalidValue]: status.INVALID_ARGUMENT,
+  [ErrorCode.InvalidFilter]: status.INVALID_ARGUMENT,
   [ErrorCode.Mutability]: status.INVALID_ARGUMENT,
   [ErrorCode.Uniqueness]: status.ALREADY_EXISTS,
   [ErrorCode.NotFound]: status.NOT_FOUND,

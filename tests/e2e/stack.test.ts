@@ -10,7 +10,7 @@ test("the stack becomes ready, answers SCIM errors for unknown routes, and recov
   t.deepEqual(await ready.json(), { status: "ready", checks: { identity: true, teams: true } });
   t.is((await fetch(`${stack.gatewayUrl}/healthz`)).status, 200);
 
-  const unknown = await fetch(`${stack.scimUrl}/NoSuchThing`);
+  const unknown = await fetch(`${stack.gatewayUrl}/no/such/thing`);
   t.is(unknown.status, 404);
   t.regex(unknown.headers.get("content-type") ?? "", /^application\/scim\+json/);
   const body = (await unknown.json()) as Record<string, unknown>;

@@ -12,6 +12,7 @@ import {
   isDuplicateKey,
   outboxEvent,
   remainingMs,
+  unsupportedQuery,
   Subject,
   type Applier,
   type Outbox,
@@ -225,7 +226,7 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
               .skip(page?.offset ?? 0)
               .limit(page?.limit ?? 100)
               .toArray(),
-      ]);
+      ]).catch(unsupportedQuery);
       return { users: records.map(fromRecord), total };
     },
     replace,

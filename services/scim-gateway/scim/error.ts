@@ -65,6 +65,8 @@ export function toScimError(error: unknown): ScimError {
       return new ScimError(400, ScimType.InvalidSyntax, e.message);
     case ErrorCode.InvalidValue:
       return new ScimError(400, ScimType.InvalidValue, e.message);
+    case ErrorCode.InvalidFilter:
+      return new ScimError(400, ScimType.InvalidFilter, e.message);
     case ErrorCode.Mutability:
       return new ScimError(400, ScimType.Mutability, e.message);
     case ErrorCode.Uniqueness:
