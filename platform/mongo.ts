@@ -73,7 +73,9 @@ async function ensureIndexes(db: Db, collection: string, specs: IndexDescription
   let existing = new Set<string>();
   try {
     existing = new Set(
-      (await db.collection(collection).listIndexes().toArray()).map((i) => String(i["name"])),
+      (await db.collection(collection).listIndexes().toArray()).map((i: { name?: unknown }) =>
+        String(i.name),
+      ),
     );
   } catch {
     // The collection does not exist yet: every index is missing.
