@@ -1,0 +1,128 @@
+import test from "ava";
+import { MongoClient, type Db } from "mongodb";
+import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
+import {
+  connectNats,
+  createLogger,
+  createOutbox,
+  ensureStreams,
+  errors,
+  EVENT_STREAM,
+  type Applier,
+  type NatsHandle,
+} from "../../platform/mod.ts";
+import { startMongo, startNats, uniqueDbName, type TestServer } from "../harness/servers.ts";
+
+let mongo: TestServer;
+let natsServer: TestServer;
+let client: MongoClient;
+let nats: NatsHandle;
+const logger = createLogger("outbox-test", "silent");
+
+test.before(async () => {
+  [mongo, natsServer] = await Promise.all([startMongo(), startNats()]);
+  client = new MongoClient(mongo.url, { retryWrites: false });
+  await client.connect();
+  nats = await connectNats(natsServer.url, { name: "outbox-test", logger });
+  await ensureStreams(nats.jsm);
+});
+test.after.always(async () => {
+  await nats?.close();
+  await client?.close();
+  await Promise.all([mongo?.[Symbol.asyncDispose](), natsServer?.[Symbol.asyncDispose]()]);
+});
+
+/** Every message on a subject, read through a fresh consumer. */
+async function messagesOn(subject: string): Promise<string[]> {
+  const name = `c${Math.random().toString(36).slice(2)}`;
+  await nats.jsm.consumers.add(EVENT_STREAM, {
+    durable_name: name,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subjects: [subject],
+  });
+  const consumer = await nats.js.consumers.get(EVENT_STREAM, name);
+  const out: string[] = [];
+  const batch = await consumer.fetch({ max_messages: 100, expires: 1000 });
+  for await (const m of batch) {
+    out.push(new TextDecoder().decode(m.data));
+    m.ack();
+  }
+  await nats.jsm.consumers.delete(EVENT_STREAM, name);
+  return out;
+}
+
+const things = (db: Db) => db.collection<{ _id: string; v: number }>("things");
+const applier =
+  (db: Db): Applier =>
+  async (intent) => {
+    await things(db).updateOne({ _id: intent.aggregateId }, { $set: intent.state as { v: number } }, { upsert: true });
+  };
+const event = (id: string, subject: string, text: string) => ({
+  id,
+  subject,
+  type: "test.Thing",
+  payload: new TextEncoder().encode(text),
+});
+
+test("a committed change is applied and its event published once, even by two relays", async (t) => {
+  const db = client.db(uniqueDbName());
+  const subject = `moodpoll.v1.test.${uniqueDbName()}`;
+  const a = createOutbox({ db, nats, logger, appliers: { thing: applier(db) } });
+  const b = createOutbox({ db, nats, logger, appliers: { thing: applier(db) } });
+  await a.commit(
+    { kind: "thing", aggregateId: "t1", tenantId: "x", version: 1, state: { v: 1 }, events: [event("thing:t1:1", subject, "one")] },
+    applier(db),
+  );
+  t.deepEqual(await things(db).findOne({ _id: "t1" }), { _id: "t1", v: 1 });
+  // Both relays see the applied intent before either marks it published: JetStream dedup by id.
+  await Promise.all([a.relayOnce(), b.relayOnce()]);
+  t.deepEqual(await messagesOn(subject), ["one"]);
+  t.is((await db.collection("outbox").findOne({ _id: "thing:t1:1" as never }))?.["status"], "published");
+});
+
+test("a second writer of the same version is refused, so nothing is half-applied", async (t) => {
+  const db = client.db(uniqueDbName());
+  const outbox = createOutbox({ db, nats, logger, appliers: {} });
+  const intent = { kind: "thing", aggregateId: "t2", tenantId: "x", version: 2, state: { v: 2 }, events: [] };
+  await outbox.commit(intent, applier(db));
+  const error = await t.throwsAsync(outbox.commit({ ...intent, state: { v: 99 } }, applier(db)));
+  t.is((error as { code?: string }).code, "precondition_failed");
+  t.deepEqual(await things(db).findOne({ _id: "t2" }), { _id: "t2", v: 2 });
+});
+
+test("a refused change is withdrawn with its events", async (t) => {
+  const db = client.db(uniqueDbName());
+  const subject = `moodpoll.v1.test.${uniqueDbName()}`;
+  const outbox = createOutbox({ db, nats, logger, appliers: {} });
+  await t.throwsAsync(
+    outbox.commit(
+      { kind: "thing", aggregateId: "t3", tenantId: "x", version: 1, state: { v: 1 }, events: [event("e3", subject, "never")] },
+      () => Promise.reject(errors.uniqueness("taken")),
+    ),
+  );
+  await outbox.relayOnce();
+  t.is(await db.collection("outbox").countDocuments({}), 0);
+  t.deepEqual(await messagesOn(subject), []);
+});
+
+test("a change recorded by a writer that crashed before applying it is rolled forward and published", async (t) => {
+  const db = client.db(uniqueDbName());
+  const subject = `moodpoll.v1.test.${uniqueDbName()}`;
+  // What a crash right after recording leaves behind: a pending intent, nothing applied.
+  await db.collection("outbox").insertOne({
+    _id: "thing:t4:1" as never,
+    kind: "thing",
+    aggregateId: "t4",
+    tenantId: "x",
+    version: 1,
+    state: { v: 4 },
+    events: [event("thing:t4:1:e", subject, "rolled forward")],
+    status: "pending",
+    createdAt: new Date(Date.now() - 60_000),
+  });
+  const outbox = createOutbox({ db, nats, logger, appliers: { thing: applier(db) }, staleMs: 1000 });
+  await outbox.relayOnce();
+  t.deepEqual(await things(db).findOne({ _id: "t4" }), { _id: "t4", v: 4 });
+  t.deepEqual(await messagesOn(subject), ["rolled forward"]);
+});
