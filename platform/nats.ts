@@ -42,8 +42,12 @@ export async function connectNats(
   } catch (error) {
     throw errors.unavailable(`Cannot connect to NATS at ${url}`, error);
   }
+  // isClosed() stays false while the client reconnects, so readiness follows the status events.
+  let connected = true;
   void (async () => {
     for await (const status of nc.status()) {
+      if (status.type === "disconnect") connected = false;
+      if (status.type === "reconnect") connected = true;
       if (status.type === "disconnect" || status.type === "reconnect") {
         options.logger.warn({ nats: status.type }, `NATS ${status.type}`);
       }
@@ -55,7 +59,7 @@ export async function connectNats(
     nc,
     js: jetstream(nc),
     jsm,
-    isConnected: () => !nc.isClosed() && !nc.isDraining(),
+    isConnected: () => connected && !nc.isClosed() && !nc.isDraining(),
     async close() {
       if (!nc.isClosed()) await nc.drain();
     },

@@ -49,17 +49,22 @@ export async function startMongo(): Promise<TestServer> {
   return started(`mongodb://${c.getHost()}:${c.getMappedPort(27017)}/`, c);
 }
 
-/** A NATS server with JetStream: NATS_URL when set, else a container. */
-export async function startNats(): Promise<TestServer> {
+/**
+ * A NATS server with JetStream: NATS_URL when set, else a container. With `hostPort` and
+ * `dataDir` the server can be stopped and started again at the same address with its streams
+ * (the "NATS briefly down" tests).
+ */
+export async function startNats(options: { hostPort?: number; dataDir?: string } = {}): Promise<TestServer> {
   const given = process.env["NATS_URL"];
-  if (given) return external(given);
+  if (given && !options.hostPort) return external(given);
   const image = process.env["MOODPOLL_NATS_IMAGE"] ?? DEFAULT_IMAGES.nats;
-  const c = await new GenericContainer(image)
-    .withExposedPorts(4222)
+  let container = new GenericContainer(image)
+    .withExposedPorts(options.hostPort ? { container: 4222, host: options.hostPort } : 4222)
     .withLabels(LABELS)
     .withCommand(["-js", "-sd", "/data"])
-    .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
-    .start();
+    .withWaitStrategy(Wait.forLogMessage(/Server is ready/));
+  if (options.dataDir) container = container.withBindMounts([{ source: options.dataDir, target: "/data" }]);
+  const c = await container.start();
   return started(`nats://${c.getHost()}:${c.getMappedPort(4222)}`, c);
 }
 

@@ -14,8 +14,10 @@ export interface TestStack extends AsyncDisposable {
 }
 
 /** Starts a whole stack for one test file; `await using` stops everything afterwards. */
-export async function startTestStack(options: { env?: NodeJS.ProcessEnv } = {}): Promise<TestStack> {
-  const [mongo, nats] = await Promise.all([startMongo(), startNats()]);
+export async function startTestStack(
+  options: { env?: NodeJS.ProcessEnv; nats?: Parameters<typeof startNats>[0] } = {},
+): Promise<TestStack> {
+  const [mongo, nats] = await Promise.all([startMongo(), startNats(options.nats)]);
   const output: string[] = [];
   const dbName = uniqueDbName("e2e");
   try {

@@ -56,7 +56,11 @@ const things = (db: Db) => db.collection<{ _id: string; v: number }>("things");
 const applier =
   (db: Db): Applier =>
   async (intent) => {
-    await things(db).updateOne({ _id: intent.aggregateId }, { $set: intent.state as { v: number } }, { upsert: true });
+    await things(db).updateOne(
+      { _id: intent.aggregateId },
+      { $set: intent.state as { v: number } },
+      { upsert: true },
+    );
   };
 const event = (id: string, subject: string, text: string) => ({
   id,
@@ -71,7 +75,14 @@ test("a committed change is applied and its event published once, even by two re
   const a = createOutbox({ db, nats, logger, appliers: { thing: applier(db) } });
   const b = createOutbox({ db, nats, logger, appliers: { thing: applier(db) } });
   await a.commit(
-    { kind: "thing", aggregateId: "t1", tenantId: "x", version: 1, state: { v: 1 }, events: [event("thing:t1:1", subject, "one")] },
+    {
+      kind: "thing",
+      aggregateId: "t1",
+      tenantId: "x",
+      version: 1,
+      state: { v: 1 },
+      events: [event("thing:t1:1", subject, "one")],
+    },
     applier(db),
   );
   t.deepEqual(await things(db).findOne({ _id: "t1" }), { _id: "t1", v: 1 });
@@ -97,7 +108,14 @@ test("a refused change is withdrawn with its events", async (t) => {
   const outbox = createOutbox({ db, nats, logger, appliers: {} });
   await t.throwsAsync(
     outbox.commit(
-      { kind: "thing", aggregateId: "t3", tenantId: "x", version: 1, state: { v: 1 }, events: [event("e3", subject, "never")] },
+      {
+        kind: "thing",
+        aggregateId: "t3",
+        tenantId: "x",
+        version: 1,
+        state: { v: 1 },
+        events: [event("e3", subject, "never")],
+      },
       () => Promise.reject(errors.uniqueness("taken")),
     ),
   );
