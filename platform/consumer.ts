@@ -20,6 +20,8 @@ export interface ConsumerSpec {
   handle(event: InboundEvent): Promise<void>;
   /** Deliveries before an event that keeps failing is parked. */
   readonly maxDeliver?: number;
+  /** Events handled at once (default 1: in order). Only for handlers whose events commute. */
+  readonly concurrency?: number;
 }
 
 export interface RunningConsumer {
@@ -92,7 +94,11 @@ export async function startConsumer(
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       if (isPoison(error) || msg.info.deliveryCount >= maxDeliver) {
-        await park(msg, reason);
+        // Never throws: if parking fails (NATS gone), the event is redelivered later.
+        await park(msg, reason).catch((parkError: unknown) => {
+          log.error({ err: parkError, seq: msg.seq }, "could not park an event, will retry");
+          msg.nak(retryDelayMs(msg.info.deliveryCount));
+        });
       } else {
         const delay = retryDelayMs(msg.info.deliveryCount);
         log.warn(
@@ -104,11 +110,18 @@ export async function startConsumer(
     }
   };
 
+  const concurrency = Math.max(1, spec.concurrency ?? 1);
+  const inFlight = new Set<Promise<void>>();
   const loop = (async () => {
     while (!stopped) {
       try {
-        messages = await consumer.consume({ max_messages: 100 });
-        for await (const msg of messages) await handleOne(msg);
+        messages = await consumer.consume({ max_messages: Math.max(100, concurrency * 4) });
+        for await (const msg of messages) {
+          const work = handleOne(msg).finally(() => inFlight.delete(work));
+          inFlight.add(work);
+          if (inFlight.size >= concurrency) await Promise.race(inFlight);
+        }
+        await Promise.all(inFlight);
       } catch (error) {
         if (stopped) break;
         log.warn({ err: error }, "consumer interrupted, resuming in 1 s");
@@ -122,6 +135,7 @@ export async function startConsumer(
       stopped = true;
       await messages?.close();
       await loop;
+      await Promise.all(inFlight);
     },
   };
 }

@@ -85,6 +85,10 @@ export function addIdentityHandlers(server: GrpcServer, deps: { tenants: Tenants
         user: await users.replace(context(call, req.tenantId), req.user ?? {}, Number(req.expectedVersion)),
       };
     },
+    async lookupUsers(req, call) {
+      const { users: found, missing } = await users.lookup(context(call, req.tenantId), req.userIds);
+      return { users: found, missingUserIds: missing };
+    },
     async deleteUser(req, call) {
       await users.delete(context(call, req.tenantId), req.userId, Number(req.expectedVersion));
       return {};

@@ -4,6 +4,7 @@ import { runService } from "../../platform/mod.ts";
 import { addIdentityHandlers } from "./grpc_handlers.ts";
 import { createTenantService, tenantApplier, tenantIndexes } from "./tenants/service.ts";
 import { USERS, userIndexes } from "./users/record.ts";
+import { orphanedMemberConsumer } from "./users/consumers.ts";
 import { createUserService, userApplier } from "./users/service.ts";
 
 await runService({
@@ -12,10 +13,13 @@ await runService({
   defaultPort: 50051,
   indexes: { ...tenantIndexes, [USERS]: userIndexes },
   grpcServiceNames: ["moodpoll.identity.v1.TenantService", "moodpoll.identity.v1.UserService"],
-  build: ({ mongo, outbox, server }) => {
+  build: ({ mongo, outbox, server, logger }) => {
     const tenants = createTenantService({ db: mongo.db, outbox });
     const users = createUserService({ db: mongo.db, outbox });
     addIdentityHandlers(server, { tenants, users });
-    return { appliers: { tenant: tenantApplier(mongo.db), user: userApplier(mongo.db) } };
+    return {
+      appliers: { tenant: tenantApplier(mongo.db), user: userApplier(mongo.db) },
+      consumers: [orphanedMemberConsumer(users, logger)],
+    };
   },
 });

@@ -2,16 +2,43 @@
 import "../../platform/require_node.ts";
 import { runService } from "../../platform/mod.ts";
 import { addTeamsHandlers } from "./grpc_handlers.ts";
+import {
+  createReconciler,
+  identityEventsConsumer,
+  KNOWN_USERS,
+  teamDeletedConsumer,
+} from "./teams/consumers.ts";
+import { createMemberships } from "./teams/membership.ts";
 import { teamIndexes } from "./teams/records.ts";
+import { createRehoming } from "./teams/rehoming.ts";
+import { createTeamService, teamApplier } from "./teams/service.ts";
+
+const noop = () => Promise.resolve();
 
 await runService({
   name: "teams",
   portVar: "TEAMS_GRPC_PORT",
   defaultPort: 50052,
-  indexes: teamIndexes,
+  indexes: { ...teamIndexes, [KNOWN_USERS]: [{ key: { tenantId: 1 }, name: "tenant" }] },
   grpcServiceNames: ["moodpoll.teams.v1.TeamService"],
-  build: ({ mongo, server }) => {
-    addTeamsHandlers(server, { db: mongo.db });
-    return {};
+  build: ({ mongo, outbox, server, logger }) => {
+    const db = mongo.db;
+    const memberships = createMemberships(db);
+    const teams = createTeamService({ db, outbox, memberships });
+    const rehoming = createRehoming({ db, outbox, memberships, logger });
+    addTeamsHandlers(server, { db, teams });
+    return {
+      appliers: { team: teamApplier(db, memberships), orphans: noop, rehomed: noop },
+      consumers: [identityEventsConsumer({ db, teams, memberships, logger }), teamDeletedConsumer(rehoming)],
+      background: [
+        createReconciler({
+          db,
+          rehoming,
+          memberships,
+          logger,
+          intervalMs: Number(process.env["RECONCILE_INTERVAL_MS"] ?? 60_000),
+        }),
+      ],
+    };
   },
 });

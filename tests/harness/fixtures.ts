@@ -6,7 +6,7 @@ import type { ExecutionContext } from "ava";
  * Identity-provider request fixtures (tests/fixtures/<idp>/*.json): recorded request shapes with
  * the responses they must get, replayed by one generic test (STYLE.md §13). In expected bodies,
  * "{{any}}" means present with any value, "{{absent}}" means not present, "{{name}}" is a value
- * saved by an earlier step; objects match as subsets, arrays element by element.
+ * saved by an earlier step; objects match as subsets, arrays element by element in any order.
  */
 export interface FixtureStep {
   request: {
@@ -68,9 +68,14 @@ export function mismatch(actual: unknown, expected: unknown, path = "body"): str
     if (!Array.isArray(actual) || actual.length !== expected.length) {
       return `${path}: expected ${expected.length} element(s), got ${JSON.stringify(actual)?.slice(0, 300)}`;
     }
+    // Arrays match in any order (member lists and multi-valued attributes are sets).
+    const unused = new Set(actual.keys());
     for (let i = 0; i < expected.length; i += 1) {
-      const m = mismatch(actual[i], expected[i], `${path}[${i}]`);
-      if (m) return m;
+      const hit = [...unused].find((j) => mismatch(actual[j], expected[i]) === undefined);
+      if (hit === undefined) {
+        return `${path}: no element matches ${JSON.stringify(expected[i])} in ${JSON.stringify(actual).slice(0, 400)}`;
+      }
+      unused.delete(hit);
     }
     return undefined;
   }

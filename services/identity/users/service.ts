@@ -37,6 +37,11 @@ export interface UserService {
     expectedVersion: number,
   ): Promise<User>;
   delete(ctx: RequestContext, id: string, expectedVersion: number): Promise<void>;
+  /** Resolves ids to summaries; unknown or foreign ids come back in `missing`. */
+  lookup(
+    ctx: RequestContext,
+    ids: readonly string[],
+  ): Promise<{ users: { id: string; display: string; active: boolean }[]; missing: string[] }>;
   /** Product rule 8: an orphaned member is disabled and loses their working days. */
   disable(ctx: RequestContext, id: string, options: { clearWorkingDays: boolean }): Promise<User | undefined>;
 }
@@ -230,6 +235,20 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
       return { users: records.map(fromRecord), total };
     },
     replace,
+    async lookup(ctx, ids) {
+      const unique = [...new Set(ids)];
+      const found = await users
+        .find(
+          { tenantId: ctx.tenantId, _id: { $in: unique } },
+          { projection: { userName: 1, displayName: 1, active: 1 }, maxTimeMS: remainingMs(ctx) },
+        )
+        .toArray();
+      const byId = new Map(found.map((u) => [u._id, u]));
+      return {
+        users: found.map((u) => ({ id: u._id, display: u.displayName ?? u.userName, active: u.active })),
+        missing: unique.filter((id) => !byId.has(id)),
+      };
+    },
     async delete(ctx, id, expectedVersion) {
       const stored = await load(ctx, id);
       if (expectedVersion !== 0 && expectedVersion !== stored.version) {

@@ -1,6 +1,8 @@
 import { TenantService, UserService } from "../../../gen/moodpoll/identity/v1/identity_pb.ts";
-import { TeamService } from "../../../gen/moodpoll/teams/v1/teams_pb.ts";
-import type { CallOptions, Channel, RequestContext } from "../../../platform/mod.ts";
+import { TeamService, type Team } from "../../../gen/moodpoll/teams/v1/teams_pb.ts";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { GroupView } from "../scim/group_resource.ts";
+import { errors, type CallOptions, type Channel, type RequestContext } from "../../../platform/mod.ts";
 import type { IdentityPort, TeamsPort } from "../ports.ts";
 
 const options = (ctx: RequestContext): CallOptions => ({
@@ -54,6 +56,24 @@ export function grpcIdentity(channel: Channel): IdentityPort {
         options(ctx),
       );
     },
+    async lookupUsers(ctx, ids) {
+      const res = await users.lookupUsers({ tenantId: ctx.tenantId, userIds: [...ids] }, options(ctx));
+      return { users: new Map(res.users.map((u) => [u.id, u.display])), missing: res.missingUserIds };
+    },
+  };
+}
+
+function groupView(team: Team | undefined, includeMembers: boolean): GroupView {
+  if (!team) throw errors.unavailable("The teams service answered without a team");
+  return {
+    id: team.id,
+    displayName: team.displayName,
+    externalId: team.externalId,
+    isDefault: team.isDefault,
+    members: includeMembers ? team.members.map((m) => ({ userId: m.userId, display: m.display })) : undefined,
+    created: team.created ? timestampDate(team.created) : undefined,
+    lastModified: team.lastModified ? timestampDate(team.lastModified) : undefined,
+    version: team.version,
   };
 }
 
@@ -72,6 +92,51 @@ export function grpcTeams(channel: Channel): TeamsPort {
         );
       }
       return result;
+    },
+    async createTeam(ctx, input) {
+      const res = await teams.createTeam({ tenantId: ctx.tenantId, ...input }, options(ctx));
+      return groupView(res.team, false);
+    },
+    async getTeam(ctx, id, includeMembers) {
+      const res = await teams.getTeam({ tenantId: ctx.tenantId, teamId: id, includeMembers }, options(ctx));
+      return groupView(res.team, includeMembers);
+    },
+    async listTeams(ctx, query) {
+      const res = await teams.listTeams(
+        {
+          tenantId: ctx.tenantId,
+          filter: query.filter,
+          page: {
+            offset: query.offset,
+            limit: query.limit,
+            sortBy: query.sortBy ?? "",
+            descending: query.descending,
+          },
+          includeMembers: query.includeMembers,
+        },
+        options(ctx),
+      );
+      return { teams: res.teams.map((t) => groupView(t, query.includeMembers)), total: res.totalResults };
+    },
+    async updateTeam(ctx, id, update) {
+      const res = await teams.updateTeam(
+        {
+          tenantId: ctx.tenantId,
+          teamId: id,
+          displayName: update.displayName,
+          externalId: update.externalId,
+          clearExternalId: update.clearExternalId,
+          replaceMembers: update.replaceMembers ? { members: update.replaceMembers } : undefined,
+          addMembers: update.addMembers,
+          removeMemberUserIds: update.removeMemberIds,
+          expectedVersion: BigInt(update.expectedVersion),
+        },
+        options(ctx),
+      );
+      return groupView(res.team, false);
+    },
+    async deleteTeam(ctx, id) {
+      await teams.deleteTeam({ tenantId: ctx.tenantId, teamId: id }, options(ctx));
     },
   };
 }

@@ -2,6 +2,7 @@ import { Router, type Request } from "express";
 import type { IdentityPort, TeamsPort } from "../ports.ts";
 import { bearerAuth } from "./auth.ts";
 import { discoveryRoutes } from "./discovery_routes.ts";
+import { groupsRoutes } from "./groups_routes.ts";
 import { usersRoutes } from "./users_routes.ts";
 
 export interface ScimRouterOptions {
@@ -23,5 +24,6 @@ export function scimRouter(options: ScimRouterOptions): Router {
   router.use(bearerAuth(options.identity, options.tokenCacheMs));
   router.use(discoveryRoutes({ maxBodyBytes: options.maxBodyBytes, baseUrl }));
   router.use("/Users", usersRoutes(options));
+  router.use("/Groups", groupsRoutes(options));
   return router;
 }

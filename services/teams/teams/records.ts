@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IndexDescription } from "mongodb";
 
 /** A team (SCIM Group). `displayNameLower` carries the per-tenant case-insensitive uniqueness. */
@@ -5,12 +6,14 @@ export interface TeamRecord {
   _id: string;
   tenantId: string;
   displayName: string;
+  /** Lower-cased name; `deleted:<id>` once deleted, which frees the name for a new team. */
   displayNameLower: string;
   externalId?: string;
   isDefault: boolean;
-  /** Set when the team is deleted: the team is gone for SCIM, its members are being re-homed. */
+  /** Set when the team is deleted: from then on it is gone for SCIM, its members are re-homed. */
   deletedAt?: Date;
-  memberCount: number;
+  /** Set when every member of a deleted team has been re-homed. */
+  rehomedAt?: Date;
   created: Date;
   lastModified: Date;
   version: number;
@@ -26,7 +29,15 @@ export interface MembershipRecord {
   tenantId: string;
   teamId: string;
   userId: string;
+  /** The user's display name when they joined (refreshed by user.updated events). */
+  display: string;
   created: Date;
+}
+
+/** A member as callers hand it in: already resolved to a user of the tenant. */
+export interface MemberInput {
+  userId: string;
+  display: string;
 }
 
 export const TEAMS = "teams";
@@ -35,14 +46,24 @@ export const MEMBERSHIPS = "memberships";
 export const teamIndexes: Record<string, IndexDescription[]> = {
   [TEAMS]: [
     { key: { tenantId: 1, displayNameLower: 1 }, name: "tenant_displayName", unique: true },
-    { key: { tenantId: 1, isDefault: 1 }, name: "tenant_default" },
     { key: { tenantId: 1, created: 1, _id: 1 }, name: "tenant_created" },
+    { key: { deletedAt: 1, rehomedAt: 1 }, name: "deleted_rehomed" },
   ],
   [MEMBERSHIPS]: [
     { key: { teamId: 1, userId: 1 }, name: "team_user", unique: true },
     { key: { tenantId: 1, userId: 1 }, name: "tenant_user" },
+    { key: { teamId: 1, created: 1, _id: 1 }, name: "team_created" },
   ],
 };
 
 /** The membership id is derived, so inserting the same membership twice is a duplicate key. */
 export const membershipId = (teamId: string, userId: string) => `${teamId}:${userId}`;
+
+/**
+ * The default team's id is derived from the tenant id (a name-based UUID), so every replica and
+ * every retry agrees on it without a lookup, and creating it twice is a duplicate key.
+ */
+export function defaultTeamId(tenantId: string): string {
+  const h = createHash("sha256").update(`moodpoll:default-team:${tenantId}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file moodpoll/teams/v1/teams.proto.
  */
 export const file_moodpoll_teams_v1_teams: GenFile = /*@__PURE__*/
-  fileDesc("Ch1tb29kcG9sbC90ZWFtcy92MS90ZWFtcy5wcm90bxIRbW9vZHBvbGwudGVhbXMudjEirAIKBFRlYW0SCgoCaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIYCgtleHRlcm5hbF9pZBgEIAEoCUgAiAEBEhIKCmlzX2RlZmF1bHQYBSABKAgSKgoHbWVtYmVycxgGIAMoCzIZLm1vb2Rwb2xsLnRlYW1zLnYxLk1lbWJlchIUCgxtZW1iZXJfY291bnQYByABKAUSKwoHY3JlYXRlZBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9tb2RpZmllZBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHdmVyc2lvbhgKIAEoA0IOCgxfZXh0ZXJuYWxfaWQiKgoGTWVtYmVyEg8KB3VzZXJfaWQYASABKAkSDwoHZGlzcGxheRgCIAEoCSJ/ChFDcmVhdGVUZWFtUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhgKC2V4dGVybmFsX2lkGAMgASgJSACIAQESFwoPbWVtYmVyX3VzZXJfaWRzGAQgAygJQg4KDF9leHRlcm5hbF9pZCI7ChJDcmVhdGVUZWFtUmVzcG9uc2USJQoEdGVhbRgBIAEoCzIXLm1vb2Rwb2xsLnRlYW1zLnYxLlRlYW0iTQoOR2V0VGVhbVJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3RlYW1faWQYAiABKAkSFwoPaW5jbHVkZV9tZW1iZXJzGAMgASgIIjgKD0dldFRlYW1SZXNwb25zZRIlCgR0ZWFtGAEgASgLMhcubW9vZHBvbGwudGVhbXMudjEuVGVhbSKQAQoQTGlzdFRlYW1zUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSKQoGZmlsdGVyGAIgASgLMhkubW9vZHBvbGwucXVlcnkudjEuRmlsdGVyEiUKBHBhZ2UYAyABKAsyFy5tb29kcG9sbC5xdWVyeS52MS5QYWdlEhcKD2luY2x1ZGVfbWVtYmVycxgEIAEoCCJSChFMaXN0VGVhbXNSZXNwb25zZRImCgV0ZWFtcxgBIAMoCzIXLm1vb2Rwb2xsLnRlYW1zLnYxLlRlYW0SFQoNdG90YWxfcmVzdWx0cxgCIAEoBSKbAgoRVXBkYXRlVGVhbVJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3RlYW1faWQYAiABKAkSGQoMZGlzcGxheV9uYW1lGAMgASgJSACIAQESGAoLZXh0ZXJuYWxfaWQYBCABKAlIAYgBARI1Cg9yZXBsYWNlX21lbWJlcnMYBSABKAsyHC5tb29kcG9sbC50ZWFtcy52MS5NZW1iZXJTZXQSGwoTYWRkX21lbWJlcl91c2VyX2lkcxgGIAMoCRIeChZyZW1vdmVfbWVtYmVyX3VzZXJfaWRzGAcgAygJEhgKEGV4cGVjdGVkX3ZlcnNpb24YCCABKANCDwoNX2Rpc3BsYXlfbmFtZUIOCgxfZXh0ZXJuYWxfaWQiHQoJTWVtYmVyU2V0EhAKCHVzZXJfaWRzGAEgAygJIjsKElVwZGF0ZVRlYW1SZXNwb25zZRIlCgR0ZWFtGAEgASgLMhcubW9vZHBvbGwudGVhbXMudjEuVGVhbSI3ChFEZWxldGVUZWFtUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDwoHdGVhbV9pZBgCIAEoCSIUChJEZWxldGVUZWFtUmVzcG9uc2UiOwoUTGlzdFVzZXJUZWFtc1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEhAKCHVzZXJfaWRzGAIgAygJIkQKFUxpc3RVc2VyVGVhbXNSZXNwb25zZRIrCgV1c2VycxgBIAMoCzIcLm1vb2Rwb2xsLnRlYW1zLnYxLlVzZXJUZWFtcyJHCglVc2VyVGVhbXMSDwoHdXNlcl9pZBgBIAEoCRIpCgV0ZWFtcxgCIAMoCzIaLm1vb2Rwb2xsLnRlYW1zLnYxLlRlYW1SZWYiPwoHVGVhbVJlZhIKCgJpZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSEgoKaXNfZGVmYXVsdBgDIAEoCDKsBAoLVGVhbVNlcnZpY2USWQoKQ3JlYXRlVGVhbRIkLm1vb2Rwb2xsLnRlYW1zLnYxLkNyZWF0ZVRlYW1SZXF1ZXN0GiUubW9vZHBvbGwudGVhbXMudjEuQ3JlYXRlVGVhbVJlc3BvbnNlElAKB0dldFRlYW0SIS5tb29kcG9sbC50ZWFtcy52MS5HZXRUZWFtUmVxdWVzdBoiLm1vb2Rwb2xsLnRlYW1zLnYxLkdldFRlYW1SZXNwb25zZRJWCglMaXN0VGVhbXMSIy5tb29kcG9sbC50ZWFtcy52MS5MaXN0VGVhbXNSZXF1ZXN0GiQubW9vZHBvbGwudGVhbXMudjEuTGlzdFRlYW1zUmVzcG9uc2USWQoKVXBkYXRlVGVhbRIkLm1vb2Rwb2xsLnRlYW1zLnYxLlVwZGF0ZVRlYW1SZXF1ZXN0GiUubW9vZHBvbGwudGVhbXMudjEuVXBkYXRlVGVhbVJlc3BvbnNlElkKCkRlbGV0ZVRlYW0SJC5tb29kcG9sbC50ZWFtcy52MS5EZWxldGVUZWFtUmVxdWVzdBolLm1vb2Rwb2xsLnRlYW1zLnYxLkRlbGV0ZVRlYW1SZXNwb25zZRJiCg1MaXN0VXNlclRlYW1zEicubW9vZHBvbGwudGVhbXMudjEuTGlzdFVzZXJUZWFtc1JlcXVlc3QaKC5tb29kcG9sbC50ZWFtcy52MS5MaXN0VXNlclRlYW1zUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_moodpoll_query_v1_query]);
+  fileDesc("Ch1tb29kcG9sbC90ZWFtcy92MS90ZWFtcy5wcm90bxIRbW9vZHBvbGwudGVhbXMudjEinAIKBFRlYW0SCgoCaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIYCgtleHRlcm5hbF9pZBgEIAEoCUgAiAEBEhIKCmlzX2RlZmF1bHQYBSABKAgSKgoHbWVtYmVycxgGIAMoCzIZLm1vb2Rwb2xsLnRlYW1zLnYxLk1lbWJlchIrCgdjcmVhdGVkGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg1sYXN0X21vZGlmaWVkGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd2ZXJzaW9uGAogASgDQg4KDF9leHRlcm5hbF9pZEoECAcQCCIqCgZNZW1iZXISDwoHdXNlcl9pZBgBIAEoCRIPCgdkaXNwbGF5GAIgASgJIpIBChFDcmVhdGVUZWFtUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhgKC2V4dGVybmFsX2lkGAMgASgJSACIAQESKgoHbWVtYmVycxgEIAMoCzIZLm1vb2Rwb2xsLnRlYW1zLnYxLk1lbWJlckIOCgxfZXh0ZXJuYWxfaWQiOwoSQ3JlYXRlVGVhbVJlc3BvbnNlEiUKBHRlYW0YASABKAsyFy5tb29kcG9sbC50ZWFtcy52MS5UZWFtIk0KDkdldFRlYW1SZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIPCgd0ZWFtX2lkGAIgASgJEhcKD2luY2x1ZGVfbWVtYmVycxgDIAEoCCI4Cg9HZXRUZWFtUmVzcG9uc2USJQoEdGVhbRgBIAEoCzIXLm1vb2Rwb2xsLnRlYW1zLnYxLlRlYW0ikAEKEExpc3RUZWFtc1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEikKBmZpbHRlchgCIAEoCzIZLm1vb2Rwb2xsLnF1ZXJ5LnYxLkZpbHRlchIlCgRwYWdlGAMgASgLMhcubW9vZHBvbGwucXVlcnkudjEuUGFnZRIXCg9pbmNsdWRlX21lbWJlcnMYBCABKAgiUgoRTGlzdFRlYW1zUmVzcG9uc2USJgoFdGVhbXMYASADKAsyFy5tb29kcG9sbC50ZWFtcy52MS5UZWFtEhUKDXRvdGFsX3Jlc3VsdHMYAiABKAUiyQIKEVVwZGF0ZVRlYW1SZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIPCgd0ZWFtX2lkGAIgASgJEhkKDGRpc3BsYXlfbmFtZRgDIAEoCUgAiAEBEhgKC2V4dGVybmFsX2lkGAQgASgJSAGIAQESNQoPcmVwbGFjZV9tZW1iZXJzGAUgASgLMhwubW9vZHBvbGwudGVhbXMudjEuTWVtYmVyU2V0Ei4KC2FkZF9tZW1iZXJzGAYgAygLMhkubW9vZHBvbGwudGVhbXMudjEuTWVtYmVyEh4KFnJlbW92ZV9tZW1iZXJfdXNlcl9pZHMYByADKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgIIAEoAxIZChFjbGVhcl9leHRlcm5hbF9pZBgJIAEoCEIPCg1fZGlzcGxheV9uYW1lQg4KDF9leHRlcm5hbF9pZCI3CglNZW1iZXJTZXQSKgoHbWVtYmVycxgBIAMoCzIZLm1vb2Rwb2xsLnRlYW1zLnYxLk1lbWJlciI7ChJVcGRhdGVUZWFtUmVzcG9uc2USJQoEdGVhbRgBIAEoCzIXLm1vb2Rwb2xsLnRlYW1zLnYxLlRlYW0iNwoRRGVsZXRlVGVhbVJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3RlYW1faWQYAiABKAkiFAoSRGVsZXRlVGVhbVJlc3BvbnNlIjsKFExpc3RVc2VyVGVhbXNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh1c2VyX2lkcxgCIAMoCSJEChVMaXN0VXNlclRlYW1zUmVzcG9uc2USKwoFdXNlcnMYASADKAsyHC5tb29kcG9sbC50ZWFtcy52MS5Vc2VyVGVhbXMiRwoJVXNlclRlYW1zEg8KB3VzZXJfaWQYASABKAkSKQoFdGVhbXMYAiADKAsyGi5tb29kcG9sbC50ZWFtcy52MS5UZWFtUmVmIj8KB1RlYW1SZWYSCgoCaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhIKCmlzX2RlZmF1bHQYAyABKAgyrAQKC1RlYW1TZXJ2aWNlElkKCkNyZWF0ZVRlYW0SJC5tb29kcG9sbC50ZWFtcy52MS5DcmVhdGVUZWFtUmVxdWVzdBolLm1vb2Rwb2xsLnRlYW1zLnYxLkNyZWF0ZVRlYW1SZXNwb25zZRJQCgdHZXRUZWFtEiEubW9vZHBvbGwudGVhbXMudjEuR2V0VGVhbVJlcXVlc3QaIi5tb29kcG9sbC50ZWFtcy52MS5HZXRUZWFtUmVzcG9uc2USVgoJTGlzdFRlYW1zEiMubW9vZHBvbGwudGVhbXMudjEuTGlzdFRlYW1zUmVxdWVzdBokLm1vb2Rwb2xsLnRlYW1zLnYxLkxpc3RUZWFtc1Jlc3BvbnNlElkKClVwZGF0ZVRlYW0SJC5tb29kcG9sbC50ZWFtcy52MS5VcGRhdGVUZWFtUmVxdWVzdBolLm1vb2Rwb2xsLnRlYW1zLnYxLlVwZGF0ZVRlYW1SZXNwb25zZRJZCgpEZWxldGVUZWFtEiQubW9vZHBvbGwudGVhbXMudjEuRGVsZXRlVGVhbVJlcXVlc3QaJS5tb29kcG9sbC50ZWFtcy52MS5EZWxldGVUZWFtUmVzcG9uc2USYgoNTGlzdFVzZXJUZWFtcxInLm1vb2Rwb2xsLnRlYW1zLnYxLkxpc3RVc2VyVGVhbXNSZXF1ZXN0GigubW9vZHBvbGwudGVhbXMudjEuTGlzdFVzZXJUZWFtc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_moodpoll_query_v1_query]);
 
 /**
  * @generated from message moodpoll.teams.v1.Team
@@ -53,11 +53,6 @@ export type Team = Message<"moodpoll.teams.v1.Team"> & {
    * @generated from field: repeated moodpoll.teams.v1.Member members = 6;
    */
   members: Member[];
-
-  /**
-   * @generated from field: int32 member_count = 7;
-   */
-  memberCount: number;
 
   /**
    * @generated from field: google.protobuf.Timestamp created = 8;
@@ -105,6 +100,8 @@ export const MemberSchema: GenMessage<Member> = /*@__PURE__*/
   messageDesc(file_moodpoll_teams_v1_teams, 1);
 
 /**
+ * Members are users the caller has already resolved in the identity service (with their display).
+ *
  * @generated from message moodpoll.teams.v1.CreateTeamRequest
  */
 export type CreateTeamRequest = Message<"moodpoll.teams.v1.CreateTeamRequest"> & {
@@ -124,9 +121,9 @@ export type CreateTeamRequest = Message<"moodpoll.teams.v1.CreateTeamRequest"> &
   externalId?: string | undefined;
 
   /**
-   * @generated from field: repeated string member_user_ids = 4;
+   * @generated from field: repeated moodpoll.teams.v1.Member members = 4;
    */
-  memberUserIds: string[];
+  members: Member[];
 };
 
 /**
@@ -276,16 +273,16 @@ export type UpdateTeamRequest = Message<"moodpoll.teams.v1.UpdateTeamRequest"> &
   externalId?: string | undefined;
 
   /**
-   * When set, the member list becomes exactly this set (applied as a diff).
+   * When set, the member list becomes exactly this set (applied as a diff, not a rewrite).
    *
    * @generated from field: moodpoll.teams.v1.MemberSet replace_members = 5;
    */
   replaceMembers?: MemberSet | undefined;
 
   /**
-   * @generated from field: repeated string add_member_user_ids = 6;
+   * @generated from field: repeated moodpoll.teams.v1.Member add_members = 6;
    */
-  addMemberUserIds: string[];
+  addMembers: Member[];
 
   /**
    * @generated from field: repeated string remove_member_user_ids = 7;
@@ -296,6 +293,13 @@ export type UpdateTeamRequest = Message<"moodpoll.teams.v1.UpdateTeamRequest"> &
    * @generated from field: int64 expected_version = 8;
    */
   expectedVersion: bigint;
+
+  /**
+   * Clears external_id (a PATCH remove or a PUT without it).
+   *
+   * @generated from field: bool clear_external_id = 9;
+   */
+  clearExternalId: boolean;
 };
 
 /**
@@ -310,9 +314,9 @@ export const UpdateTeamRequestSchema: GenMessage<UpdateTeamRequest> = /*@__PURE_
  */
 export type MemberSet = Message<"moodpoll.teams.v1.MemberSet"> & {
   /**
-   * @generated from field: repeated string user_ids = 1;
+   * @generated from field: repeated moodpoll.teams.v1.Member members = 1;
    */
-  userIds: string[];
+  members: Member[];
 };
 
 /**

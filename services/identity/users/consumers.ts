@@ -1,0 +1,38 @@
+import { fromBinary } from "@bufbuild/protobuf";
+import { MemberOrphanedSchema } from "../../../gen/moodpoll/events/v1/events_pb.ts";
+import { errors, Subject, type ConsumerSpec, type Logger } from "../../../platform/mod.ts";
+import type { UserService } from "./service.ts";
+
+/**
+ * Product rule 8, identity's half: a member orphaned by a team deletion is disabled and loses their
+ * working days. Idempotent: disabling a disabled user with no working days changes nothing.
+ */
+export function orphanedMemberConsumer(users: UserService, logger: Logger): ConsumerSpec {
+  return {
+    durable: "identity-member-orphaned",
+    filterSubjects: [Subject.TeamMemberOrphaned],
+    concurrency: 16,
+    async handle(event) {
+      let payload;
+      try {
+        payload = fromBinary(MemberOrphanedSchema, event.data);
+      } catch {
+        throw errors.invalidArgument("MemberOrphaned payload does not decode");
+      }
+      const tenantId = payload.meta?.tenantId ?? "";
+      if (!tenantId || !payload.userId)
+        throw errors.invalidArgument("MemberOrphaned without tenant or user id");
+      const ctx = {
+        requestId: payload.meta?.requestId || `orphan:${payload.teamId}:${payload.userId}`,
+        tenantId,
+        signal: AbortSignal.timeout(30_000),
+        deadline: Date.now() + 30_000,
+      };
+      const user = await users.disable(ctx, payload.userId, { clearWorkingDays: true });
+      logger.debug(
+        { userId: payload.userId, teamId: payload.teamId, found: user !== undefined },
+        "orphaned member disabled",
+      );
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { fromBinary } from "@bufbuild/protobuf";
+import type { Collection, Db } from "mongodb";
+import {
+  TeamDeletedSchema,
+  TenantCreatedSchema,
+  UserChangedSchema,
+  UserDeletedSchema,
+} from "../../../gen/moodpoll/events/v1/events_pb.ts";
+import {
+  errors,
+  Subject,
+  type ConsumerSpec,
+  type InboundEvent,
+  type Logger,
+  type RequestContext,
+} from "../../../platform/mod.ts";
+import type { Memberships } from "./membership.ts";
+import { MEMBERSHIPS, type MembershipRecord } from "./records.ts";
+import type { Rehoming } from "./rehoming.ts";
+import type { TeamService } from "./service.ts";
+
+/** Users the teams service has heard of, so the reconciler can find users who are in no team at all. */
+export interface KnownUser {
+  _id: string;
+  tenantId: string;
+  display: string;
+}
+export const KNOWN_USERS = "known_users";
+
+function decode<T>(parse: () => T, what: string): T {
+  try {
+    return parse();
+  } catch {
+    throw errors.invalidArgument(`${what} payload does not decode`);
+  }
+}
+
+const contextOf = (tenantId: string, requestId: string): RequestContext => ({
+  requestId,
+  tenantId,
+  signal: AbortSignal.timeout(60_000),
+  deadline: Date.now() + 60_000,
+});
+
+/**
+ * Tenant and user events, handled in stream order by one durable consumer (so a tenant's default
+ * team exists before its first user is placed in it). Every handler is idempotent.
+ */
+export function identityEventsConsumer(deps: {
+  db: Db;
+  teams: TeamService;
+  memberships: Memberships;
+  logger: Logger;
+}): ConsumerSpec {
+  const known: Collection<KnownUser> = deps.db.collection(KNOWN_USERS);
+  const memberships: Collection<MembershipRecord> = deps.db.collection(MEMBERSHIPS);
+  return {
+    durable: "teams-identity-events",
+    filterSubjects: [Subject.TenantCreated, Subject.UserCreated, Subject.UserUpdated, Subject.UserDeleted],
+    async handle(event: InboundEvent) {
+      switch (event.subject) {
+        case Subject.TenantCreated: {
+          const e = decode(() => fromBinary(TenantCreatedSchema, event.data), "TenantCreated");
+          const tenantId = e.tenant?.id ?? "";
+          await deps.teams.ensureDefaultTeam(
+            contextOf(tenantId, e.meta?.requestId ?? ""),
+            e.tenant?.settings?.defaultTeamName ?? "",
+          );
+          return;
+        }
+        case Subject.UserCreated:
+        case Subject.UserUpdated: {
+          const e = decode(() => fromBinary(UserChangedSchema, event.data), "UserChanged");
+          const user = e.user;
+          if (!user?.id || !user.tenantId) throw errors.invalidArgument("UserChanged without a user");
+          const display = user.displayName ?? user.userName;
+          await known.updateOne(
+            { _id: user.id },
+            { $set: { tenantId: user.tenantId, display } },
+            { upsert: true },
+          );
+          if (event.subject === Subject.UserCreated) {
+            // Product rule 2: a new user starts in the default team (unless already in a team).
+            await deps.teams.ensureDefaultTeam(contextOf(user.tenantId, e.meta?.requestId ?? ""), "");
+            await deps.memberships.reconcile(user.tenantId, [user.id], new Map([[user.id, display]]));
+          } else {
+            await memberships.updateMany(
+              { tenantId: user.tenantId, userId: user.id, display: { $ne: display } },
+              { $set: { display } },
+            );
+          }
+          return;
+        }
+        case Subject.UserDeleted: {
+          const e = decode(() => fromBinary(UserDeletedSchema, event.data), "UserDeleted");
+          const tenantId = e.meta?.tenantId ?? "";
+          await memberships.deleteMany({ tenantId, userId: e.userId });
+          await known.deleteOne({ _id: e.userId });
+          return;
+        }
+        default:
+          deps.logger.warn({ subject: event.subject }, "ignored an event of an unexpected subject");
+      }
+    },
+  };
+}
+
+/** team.deleted → re-home the team's members. */
+export function teamDeletedConsumer(rehoming: Rehoming): ConsumerSpec {
+  return {
+    durable: "teams-team-deleted",
+    filterSubjects: [Subject.TeamDeleted],
+    concurrency: 4,
+    async handle(event) {
+      const e = decode(() => fromBinary(TeamDeletedSchema, event.data), "TeamDeleted");
+      await rehoming.rehome(e.teamId, e.meta?.requestId ?? `rehome:${e.teamId}`);
+    },
+  };
+}
+
+/**
+ * The level-triggered safety net: every `intervalMs` it finishes interrupted re-homings and
+ * recomputes the default-team invariant for every known user, so a missed or reordered event
+ * cannot leave the data wrong for long.
+ */
+export function createReconciler(deps: {
+  db: Db;
+  rehoming: Rehoming;
+  memberships: Memberships;
+  logger: Logger;
+  intervalMs?: number;
+}) {
+  const known: Collection<KnownUser> = deps.db.collection(KNOWN_USERS);
+  const intervalMs = deps.intervalMs ?? 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const pass = async () => {
+    await deps.rehoming.resumeAll(30_000);
+    let last = "";
+    for (;;) {
+      const batch = await known
+        .find({ _id: { $gt: last } })
+        .sort({ _id: 1 })
+        .limit(1000)
+        .toArray();
+      if (batch.length === 0) break;
+      const byTenant = new Map<string, KnownUser[]>();
+      for (const u of batch) byTenant.set(u.tenantId, [...(byTenant.get(u.tenantId) ?? []), u]);
+      for (const [tenantId, users] of byTenant) {
+        await deps.memberships.reconcile(
+          tenantId,
+          users.map((u) => u._id),
+          new Map(users.map((u) => [u._id, u.display])),
+        );
+      }
+      last = batch[batch.length - 1]!._id;
+    }
+  };
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = pass()
+        .catch((error: unknown) => deps.logger.warn({ err: error }, "reconciler pass failed"))
+        .finally(schedule);
+    }, intervalMs);
+  };
+
+  return {
+    start: schedule,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+    pass,
+  };
+}

@@ -1,0 +1,133 @@
+import { createHash } from "node:crypto";
+import type { Collection, Db } from "mongodb";
+import { MemberOrphanedSchema, RehomingCompletedSchema } from "../../../gen/moodpoll/events/v1/events_pb.ts";
+import {
+  AppError,
+  eventMeta,
+  outboxEvent,
+  Subject,
+  type Logger,
+  type Outbox,
+} from "../../../platform/mod.ts";
+import type { Memberships } from "./membership.ts";
+import { defaultTeamId, MEMBERSHIPS, TEAMS, type MembershipRecord, type TeamRecord } from "./records.ts";
+
+const BATCH = 500;
+
+export interface Rehoming {
+  /**
+   * Re-homes the members of a deleted team (product rule 8). Safe to run twice or concurrently, and
+   * resumable after a crash: each batch first records the orphans' events and default-team
+   * memberships, and only then deletes the batch's memberships of the deleted team.
+   */
+  rehome(teamId: string, requestId: string): Promise<{ orphaned: number; kept: number } | undefined>;
+  /** Finishes every deletion whose re-homing has not completed (the level-triggered safety net). */
+  resumeAll(olderThanMs: number): Promise<number>;
+}
+
+export function createRehoming(deps: {
+  db: Db;
+  outbox: Outbox;
+  memberships: Memberships;
+  logger: Logger;
+}): Rehoming {
+  const teams: Collection<TeamRecord> = deps.db.collection(TEAMS);
+  const memberships: Collection<MembershipRecord> = deps.db.collection(MEMBERSHIPS);
+  const log = deps.logger.child({ component: "rehoming" });
+
+  /** Records events once: a second commit of the same intent means it is already recorded. */
+  const commitOnce = async (input: Parameters<Outbox["commit"]>[0]) => {
+    try {
+      await deps.outbox.commit(input, () => Promise.resolve());
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== "precondition_failed") throw error;
+    }
+  };
+
+  const rehome = async (teamId: string, requestId: string) => {
+    const team = await teams.findOne({ _id: teamId });
+    if (!team?.deletedAt || team.rehomedAt) return undefined;
+    const { tenantId } = team;
+    const defaultId = defaultTeamId(tenantId);
+    let orphaned = 0;
+    let kept = 0;
+    const started = Date.now();
+    for (;;) {
+      const batch = await memberships.find({ teamId }).sort({ _id: 1 }).limit(BATCH).toArray();
+      if (batch.length === 0) break;
+      const userIds = batch.map((m) => m.userId);
+      const others = await deps.memberships.withOtherTeam(tenantId, userIds, teamId);
+      const orphans = batch.filter((m) => !others.has(m.userId));
+      kept += batch.length - orphans.length;
+      orphaned += orphans.length;
+      if (orphans.length > 0) {
+        await deps.memberships.insertMissing(
+          tenantId,
+          defaultId,
+          orphans.map((m) => ({ userId: m.userId, display: m.display })),
+        );
+        const key = createHash("sha256")
+          .update(orphans.map((m) => m.userId).join(","))
+          .digest("hex")
+          .slice(0, 24);
+        await commitOnce({
+          kind: "orphans",
+          aggregateId: `${teamId}:${key}`,
+          tenantId,
+          version: 1,
+          state: null,
+          events: orphans.map((m) => {
+            const id = `orphan:${teamId}:${m.userId}`;
+            return outboxEvent(id, Subject.TeamMemberOrphaned, MemberOrphanedSchema, {
+              meta: eventMeta(id, tenantId, requestId),
+              teamId,
+              userId: m.userId,
+              defaultTeamId: defaultId,
+            });
+          }),
+        });
+      }
+      await memberships.deleteMany({ teamId, userId: { $in: userIds } });
+    }
+    const id = `rehomed:${teamId}`;
+    await commitOnce({
+      kind: "rehomed",
+      aggregateId: teamId,
+      tenantId,
+      version: 1,
+      state: null,
+      events: [
+        outboxEvent(id, Subject.TeamRehomingCompleted, RehomingCompletedSchema, {
+          meta: eventMeta(id, tenantId, requestId),
+          teamId,
+          orphanedCount: orphaned,
+          keptCount: kept,
+        }),
+      ],
+    });
+    await teams.updateOne({ _id: teamId }, { $set: { rehomedAt: new Date() } });
+    log.info(
+      { teamId, tenantId, orphaned, kept, ms: Date.now() - started },
+      "deleted team's members re-homed",
+    );
+    return { orphaned, kept };
+  };
+
+  return {
+    rehome,
+    async resumeAll(olderThanMs) {
+      const stale = await teams
+        .find(
+          { deletedAt: { $lt: new Date(Date.now() - olderThanMs) }, rehomedAt: { $exists: false } },
+          { projection: { _id: 1 } },
+        )
+        .limit(100)
+        .toArray();
+      for (const team of stale) {
+        log.warn({ teamId: team._id }, "resuming an unfinished re-homing");
+        await rehome(team._id, `reconciler:${team._id}`);
+      }
+      return stale.length;
+    },
+  };
+}

@@ -1,0 +1,346 @@
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import type { Collection, Db, Document } from "mongodb";
+import { FilterSchema, Operator, type Filter, type Page } from "../../../gen/moodpoll/query/v1/query_pb.ts";
+import {
+  AppError,
+  errors,
+  filterToMongo,
+  isDuplicateKey,
+  remainingMs,
+  unsupportedQuery,
+  type Applier,
+  type Outbox,
+  type RequestContext,
+} from "../../../platform/mod.ts";
+import { teamEvents } from "./events.ts";
+import { TEAM_SORT_FIELDS, teamFields } from "./fields.ts";
+import { createMemberships, type Memberships } from "./membership.ts";
+import {
+  defaultTeamId,
+  MEMBERSHIPS,
+  TEAMS,
+  type MemberInput,
+  type MembershipRecord,
+  type TeamRecord,
+} from "./records.ts";
+
+/** What a team intent records: the team after the change and the member set operations. */
+export interface TeamChange {
+  team: TeamRecord;
+  add: MemberInput[];
+  remove: string[];
+}
+
+export interface TeamUpdate {
+  displayName?: string | undefined;
+  externalId?: string | undefined;
+  clearExternalId?: boolean;
+  replaceMembers?: MemberInput[] | undefined;
+  addMembers: MemberInput[];
+  removeUserIds: string[];
+  expectedVersion: number;
+}
+
+export interface TeamWithMembers {
+  team: TeamRecord;
+  members: MembershipRecord[] | undefined;
+}
+
+export interface TeamService {
+  create(
+    ctx: RequestContext,
+    input: { displayName: string; externalId?: string | undefined; members: MemberInput[] },
+  ): Promise<TeamRecord>;
+  get(ctx: RequestContext, id: string, includeMembers: boolean): Promise<TeamWithMembers>;
+  list(
+    ctx: RequestContext,
+    query: { filter?: Filter | undefined; page?: Page | undefined; includeMembers: boolean },
+  ): Promise<{ teams: TeamWithMembers[]; total: number }>;
+  update(ctx: RequestContext, id: string, update: TeamUpdate): Promise<TeamRecord>;
+  delete(ctx: RequestContext, id: string): Promise<void>;
+  /** Creates the tenant's default team if it does not exist yet (idempotent). */
+  ensureDefaultTeam(ctx: RequestContext, name: string): Promise<void>;
+}
+
+const DEFAULT_TEAM_NAME = "Default team";
+
+/** Applies a team intent (idempotent): the team document, then the member set operations. */
+export function teamApplier(db: Db, memberships: Memberships = createMemberships(db)): Applier {
+  const teams: Collection<TeamRecord> = db.collection(TEAMS);
+  return async (intent) => {
+    const { team, add, remove } = intent.state as TeamChange;
+    if (intent.version === 1) {
+      try {
+        await teams.insertOne(team);
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        if ((await teams.countDocuments({ _id: team._id })) === 0) {
+          throw errors.uniqueness(`A group named "${team.displayName}" already exists`);
+        }
+      }
+    } else {
+      const result = await teams.replaceOne({ _id: team._id, version: { $lt: team.version } }, team);
+      if (result.matchedCount === 0) {
+        const current = await teams.findOne({ _id: team._id }, { projection: { version: 1 } });
+        if (!current || current.version < team.version)
+          throw errors.preconditionFailed("The group was modified concurrently; retry");
+      }
+    }
+    if (add.length > 0) await memberships.add(team, add);
+    if (remove.length > 0) await memberships.remove(team, remove);
+  };
+}
+
+export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: Memberships }): TeamService {
+  const teams: Collection<TeamRecord> = deps.db.collection(TEAMS);
+  const members: Collection<MembershipRecord> = deps.db.collection(MEMBERSHIPS);
+  const memberships = deps.memberships ?? createMemberships(deps.db);
+  const apply = teamApplier(deps.db, memberships);
+
+  const load = async (ctx: RequestContext, id: string) => {
+    const team = await teams.findOne(
+      { _id: id, tenantId: ctx.tenantId, deletedAt: { $exists: false } },
+      { maxTimeMS: remainingMs(ctx) },
+    );
+    if (!team) throw errors.notFound(`Group ${id} not found`);
+    return team;
+  };
+
+  const membersOf = (teamId: string) => members.find({ teamId }).sort({ created: 1, _id: 1 }).toArray();
+
+  const checkName = async (ctx: RequestContext, name: string, selfId?: string) => {
+    const trimmed = name.trim();
+    if (!trimmed) throw errors.invalidValue('"displayName" is required');
+    if (trimmed.length > 256) throw errors.invalidValue('"displayName" is longer than 256 characters');
+    const taken = await teams.countDocuments({
+      tenantId: ctx.tenantId,
+      displayNameLower: trimmed.toLowerCase(),
+      ...(selfId ? { _id: { $ne: selfId } } : {}),
+    });
+    if (taken > 0) throw errors.uniqueness(`A group named "${trimmed}" already exists`);
+    return trimmed;
+  };
+
+  const commit = async (ctx: RequestContext, before: TeamRecord | undefined, change: TeamChange) => {
+    const intentId = `team:${change.team._id}:${change.team.version}`;
+    await deps.outbox.commit(
+      {
+        kind: "team",
+        aggregateId: change.team._id,
+        tenantId: ctx.tenantId,
+        version: change.team.version,
+        state: change,
+        events: teamEvents(intentId, ctx, before, change.team, {
+          added: change.add.map((m) => m.userId),
+          removed: change.remove,
+        }),
+      },
+      apply,
+    );
+  };
+
+  /** `members.value eq "u"` needs a join: it becomes `id eq t1 or id eq t2 …` over the user's teams. */
+  const resolveMemberFilters = async (filter: Filter): Promise<Filter> => {
+    const kind = filter.kind;
+    if (kind.case === "comparison" && kind.value.attribute === "members.value") {
+      const userId = kind.value.value?.kind.case === "string" ? kind.value.value.kind.value : undefined;
+      if (kind.value.operator !== Operator.EQ || userId === undefined) {
+        throw errors.invalidFilter('Only "members.value eq <user id>" is supported on members');
+      }
+      const teamIds = (await members.find({ userId }, { projection: { teamId: 1 } }).toArray()).map(
+        (m) => m.teamId,
+      );
+      const operands = [...teamIds, "\u0000none"].map((id) =>
+        create(FilterSchema, {
+          kind: {
+            case: "comparison",
+            value: {
+              attribute: "id",
+              operator: Operator.EQ,
+              value: { kind: { case: "string", value: id } },
+              caseExact: true,
+            },
+          },
+        }),
+      );
+      return create(FilterSchema, { kind: { case: "or", value: { operands } } });
+    }
+    if (kind.case === "and" || kind.case === "or") {
+      const operands = await Promise.all(kind.value.operands.map(resolveMemberFilters));
+      return create(FilterSchema, { kind: { case: kind.case, value: { operands } } });
+    }
+    if (kind.case === "not")
+      return create(FilterSchema, { kind: { case: "not", value: await resolveMemberFilters(kind.value) } });
+    if (kind.case === "valuePath" && kind.value.attribute === "members" && kind.value.filter) {
+      const inner = kind.value.filter.kind;
+      if (inner.case === "comparison" && inner.value.attribute === "value") {
+        return resolveMemberFilters(
+          create(FilterSchema, {
+            kind: { case: "comparison", value: { ...inner.value, attribute: "members.value" } },
+          }),
+        );
+      }
+      throw errors.invalidFilter('Only members[value eq "<user id>"] is supported on members');
+    }
+    return filter;
+  };
+
+  return {
+    async create(ctx, input) {
+      const displayName = await checkName(ctx, input.displayName);
+      const now = new Date();
+      const team: TeamRecord = {
+        _id: randomUUID(),
+        tenantId: ctx.tenantId,
+        displayName,
+        displayNameLower: displayName.toLowerCase(),
+        ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
+        isDefault: false,
+        created: now,
+        lastModified: now,
+        version: 1,
+      };
+      const unique = [...new Map(input.members.map((m) => [m.userId, m])).values()];
+      await commit(ctx, undefined, { team, add: unique, remove: [] });
+      return team;
+    },
+    async get(ctx, id, includeMembers) {
+      const team = await load(ctx, id);
+      return { team, members: includeMembers ? await membersOf(team._id) : undefined };
+    },
+    async list(ctx, query) {
+      const filter: Document = { tenantId: ctx.tenantId, deletedAt: { $exists: false } };
+      if (query.filter?.kind.case)
+        filter["$and"] = [filterToMongo(await resolveMemberFilters(query.filter), teamFields)];
+      const page = query.page;
+      const sortField = page?.sortBy ? TEAM_SORT_FIELDS[page.sortBy] : "created";
+      if (!sortField) throw errors.invalidValue(`Cannot sort by "${page?.sortBy}"`);
+      const options = { maxTimeMS: remainingMs(ctx) };
+      const [total, records] = await Promise.all([
+        teams.countDocuments(filter, options),
+        page && page.limit === 0
+          ? Promise.resolve([])
+          : teams
+              .find(filter, options)
+              .sort({ [sortField]: page?.descending ? -1 : 1, _id: 1 })
+              .skip(page?.offset ?? 0)
+              .limit(page?.limit ?? 100)
+              .toArray(),
+      ]).catch(unsupportedQuery);
+      const result: TeamWithMembers[] = [];
+      for (const team of records)
+        result.push({ team, members: query.includeMembers ? await membersOf(team._id) : undefined });
+      return { teams: result, total };
+    },
+    async update(ctx, id, update) {
+      const team = await load(ctx, id);
+      if (update.expectedVersion !== 0 && update.expectedVersion !== team.version) {
+        throw errors.preconditionFailed(
+          `Group ${id} has changed (version ${team.version}, expected ${update.expectedVersion})`,
+        );
+      }
+      const touchesMembers =
+        update.replaceMembers !== undefined ||
+        update.addMembers.length > 0 ||
+        update.removeUserIds.length > 0;
+      if (team.isDefault && touchesMembers) {
+        throw errors.mutability(
+          "Members of the default team are managed by Moodpoll: a user is in it exactly when in no other team",
+        );
+      }
+      let add: MemberInput[];
+      let remove: string[];
+      if (update.replaceMembers !== undefined) {
+        const current = new Set(
+          (await members.find({ teamId: id }, { projection: { userId: 1 } }).toArray()).map((m) => m.userId),
+        );
+        const target = new Map(update.replaceMembers.map((m) => [m.userId, m]));
+        add = [...target.values()].filter((m) => !current.has(m.userId));
+        remove = [...current].filter((userId) => !target.has(userId));
+      } else {
+        const mentioned = [...new Set([...update.addMembers.map((m) => m.userId), ...update.removeUserIds])];
+        const present = new Set(
+          (
+            await members
+              .find({ teamId: id, userId: { $in: mentioned } }, { projection: { userId: 1 } })
+              .toArray()
+          ).map((m) => m.userId),
+        );
+        const removing = new Set(update.removeUserIds);
+        add = [
+          ...new Map(
+            update.addMembers
+              .filter((m) => !present.has(m.userId) && !removing.has(m.userId))
+              .map((m) => [m.userId, m]),
+          ).values(),
+        ];
+        remove = [...removing].filter((userId) => present.has(userId));
+      }
+      const displayName =
+        update.displayName !== undefined && update.displayName.trim() !== team.displayName
+          ? await checkName(ctx, update.displayName, id)
+          : team.displayName;
+      const externalId = update.clearExternalId ? undefined : (update.externalId ?? team.externalId);
+      if (
+        displayName === team.displayName &&
+        externalId === team.externalId &&
+        add.length === 0 &&
+        remove.length === 0
+      )
+        return team;
+      const { externalId: _old, ...rest } = team;
+      const next: TeamRecord = {
+        ...rest,
+        displayName,
+        displayNameLower: displayName.toLowerCase(),
+        ...(externalId !== undefined ? { externalId } : {}),
+        lastModified: new Date(),
+        version: team.version + 1,
+      };
+      await commit(ctx, team, { team: next, add, remove });
+      return next;
+    },
+    async delete(ctx, id) {
+      const team = await load(ctx, id);
+      if (team.isDefault) throw errors.mutability("The default team cannot be deleted");
+      const now = new Date();
+      const next: TeamRecord = {
+        ...team,
+        displayNameLower: `deleted:${id}`,
+        deletedAt: now,
+        lastModified: now,
+        version: team.version + 1,
+      };
+      await commit(ctx, team, { team: next, add: [], remove: [] });
+    },
+    async ensureDefaultTeam(ctx, name) {
+      const id = defaultTeamId(ctx.tenantId);
+      if ((await teams.countDocuments({ _id: id })) > 0) return;
+      const now = new Date();
+      for (const candidate of [
+        name.trim() || DEFAULT_TEAM_NAME,
+        `${name.trim() || DEFAULT_TEAM_NAME} (Moodpoll)`,
+      ]) {
+        const team: TeamRecord = {
+          _id: id,
+          tenantId: ctx.tenantId,
+          displayName: candidate,
+          displayNameLower: candidate.toLowerCase(),
+          isDefault: true,
+          created: now,
+          lastModified: now,
+          version: 1,
+        };
+        try {
+          await commit(ctx, undefined, { team, add: [], remove: [] });
+          return;
+        } catch (error) {
+          if (error instanceof AppError && error.code === "precondition_failed") return; // another replica did it
+          if (!(error instanceof AppError) || error.code !== "uniqueness") throw error;
+          // A group already has that name: the default team takes a distinguishable one.
+        }
+      }
+    },
+  };
+}
