@@ -27,3 +27,4 @@ export { registerShutdown, exitOnStartupError, type ShutdownStep } from "./shutd
 export { runService, readServiceConfig, type ServiceDeps, type ServiceParts } from "./service_host.ts";
 export { eventMeta, outboxEvent, Subject } from "./events.ts";
 export { filterToMongo, type FieldMap, type FieldMapping } from "./filter_to_mongo.ts";
+export { handleOnce, PROCESSED_EVENTS, processedEventIndexes } from "./idempotency.ts";

@@ -41,9 +41,17 @@ export interface Intent<State = unknown> {
 export type Applier = (intent: Intent) => Promise<void>;
 
 export const OUTBOX_COLLECTION = "outbox";
+/** Ids of intents not yet published: small, so the relay never scans the claims it keeps. */
+export const OUTBOX_QUEUE_COLLECTION = "outbox_queue";
 export const outboxIndexes: IndexDescription[] = [
-  { key: { status: 1, createdAt: 1 }, name: "status_createdAt" },
+  { key: { status: 1, publishedAt: 1 }, name: "status_publishedAt" },
 ];
+export const outboxQueueIndexes: IndexDescription[] = [{ key: { createdAt: 1 }, name: "createdAt" }];
+
+interface QueueEntry {
+  _id: string;
+  createdAt: Date;
+}
 
 export interface Outbox {
   /**
@@ -70,7 +78,11 @@ export interface OutboxOptions {
   pollMs?: number;
   /** A pending intent older than this is considered abandoned by its writer and rolled forward. */
   staleMs?: number;
-  retentionMs?: number;
+  /**
+   * How long a published intent is kept as the claim of its version. Longer than any request can
+   * take, so a writer that read an old version cannot claim a version that was already written.
+   */
+  claimRetentionMs?: number;
 }
 
 /** Creates the outbox and its relay for one service. */
@@ -78,15 +90,17 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const { db, nats, logger, appliers } = options;
   const pollMs = options.pollMs ?? 1000;
   const staleMs = options.staleMs ?? 10_000;
-  const retentionMs = options.retentionMs ?? 7 * 24 * 3600 * 1000;
+  const claimRetentionMs = options.claimRetentionMs ?? 10 * 60_000;
   const collection: Collection<Intent> = db.collection(OUTBOX_COLLECTION);
+  const queue: Collection<QueueEntry> = db.collection(OUTBOX_QUEUE_COLLECTION);
   const log = logger.child({ component: "outbox" });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = true;
   let wake = false;
-  let lastCleanup = 0;
+  let lastPrune = Date.now();
 
+  // Every query below filters on _id alone: the only filter FerretDB's SQLite backend pushes down.
   const publish = async (intent: Intent) => {
     for (const event of intent.events) {
       const h = headers();
@@ -99,45 +113,59 @@ export function createOutbox(options: OutboxOptions): Outbox {
       { _id: intent._id },
       { $set: { status: "published", publishedAt: new Date() } },
     );
+    await queue.deleteOne({ _id: intent._id });
   };
 
-  const rollForward = async (intent: Intent) => {
+  const withdraw = async (id: string) => {
+    await collection.deleteOne({ _id: id });
+    await queue.deleteOne({ _id: id });
+  };
+
+  /** Applies an abandoned intent; false when it was withdrawn instead. */
+  const rollForward = async (intent: Intent): Promise<boolean> => {
     const apply = appliers[intent.kind];
     if (!apply) throw new Error(`No applier for intent kind "${intent.kind}"`);
     try {
       await apply(intent);
-      await collection.updateOne({ _id: intent._id, status: "pending" }, { $set: { status: "applied" } });
+      await collection.updateOne({ _id: intent._id }, { $set: { status: "applied" } });
       log.warn({ intent: intent._id }, "rolled forward a pending change left by an interrupted writer");
+      return true;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      await collection.deleteOne({ _id: intent._id });
+      await withdraw(intent._id);
       log.warn({ intent: intent._id, reason: error.message }, "withdrew a pending change that cannot apply");
+      return false;
     }
   };
 
   const relayOnce = async (): Promise<number> => {
     let published = 0;
-    const stale = new Date(Date.now() - staleMs);
-    for await (const intent of collection.find({ status: "pending", createdAt: { $lt: stale } }).limit(100)) {
-      await rollForward(intent);
-    }
+    const stale = Date.now() - staleMs;
     for (;;) {
-      const batch = await collection
-        .find({ status: "applied" })
-        .sort({ createdAt: 1, version: 1 })
-        .limit(200)
-        .toArray();
-      for (const intent of batch) {
+      const entries = await queue.find({}).sort({ createdAt: 1 }).limit(500).toArray();
+      let progressed = 0;
+      for (const entry of entries) {
+        const intent = await collection.findOne({ _id: entry._id });
+        if (!intent) {
+          // A writer that crashed before recording its claim: nothing to publish.
+          if (entry.createdAt.getTime() < stale) await queue.deleteOne({ _id: entry._id });
+          continue;
+        }
+        if (intent.status === "pending") {
+          if (intent.createdAt.getTime() >= stale) continue; // its writer is still at work
+          if (!(await rollForward(intent))) continue;
+        }
         await publish(intent);
         published += intent.events.length;
+        progressed += 1;
       }
-      if (batch.length < 200) break;
+      if (entries.length < 500 || progressed === 0) break;
     }
-    if (Date.now() - lastCleanup > 3600_000) {
-      lastCleanup = Date.now();
+    if (Date.now() - lastPrune > 60_000) {
+      lastPrune = Date.now();
       await collection.deleteMany({
         status: "published",
-        publishedAt: { $lt: new Date(Date.now() - retentionMs) },
+        publishedAt: { $lt: new Date(Date.now() - claimRetentionMs) },
       });
     }
     return published;
@@ -173,6 +201,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
         status: "pending",
         createdAt: new Date(),
       } as Intent;
+      // Queue entry first: a claim never exists without the entry that gets it rolled forward.
+      try {
+        await queue.insertOne({ _id: intent._id, createdAt: intent.createdAt });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
       try {
         await collection.insertOne(intent);
       } catch (error) {
@@ -183,9 +217,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
       try {
         await apply(intent);
       } catch (error) {
-        // Withdraw: the change did not happen, so neither may its events. If this delete fails
-        // too, the relay's roll-forward meets the same refusal and withdraws it then.
-        await collection.deleteOne({ _id: intent._id }).catch(() => undefined);
+        // Withdraw: the change did not happen, so neither may its events. If this fails too, the
+        // relay's roll-forward meets the same refusal and withdraws it then.
+        await withdraw(intent._id).catch(() => undefined);
         throw error;
       }
       await collection

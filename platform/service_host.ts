@@ -4,7 +4,15 @@ import { addHealthService } from "./grpc/health.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { connectMongo, type IndexSpecs, type MongoHandle } from "./mongo.ts";
 import { connectNats, ensureStreams, type NatsHandle } from "./nats.ts";
-import { createOutbox, OUTBOX_COLLECTION, outboxIndexes, type Applier, type Outbox } from "./outbox.ts";
+import {
+  createOutbox,
+  OUTBOX_COLLECTION,
+  OUTBOX_QUEUE_COLLECTION,
+  outboxIndexes,
+  outboxQueueIndexes,
+  type Applier,
+  type Outbox,
+} from "./outbox.ts";
 import { startConsumer, type ConsumerSpec, type RunningConsumer } from "./consumer.ts";
 import { exitOnStartupError, registerShutdown } from "./shutdown.ts";
 
@@ -67,7 +75,11 @@ export async function runService(options: {
     const config = readServiceConfig(process.env, options.defaultPort, options.portVar);
     const mongo = await connectMongo(config.mongoUrl, {
       dbName: config.mongoDb,
-      indexes: { ...options.indexes, [OUTBOX_COLLECTION]: outboxIndexes },
+      indexes: {
+        ...options.indexes,
+        [OUTBOX_COLLECTION]: outboxIndexes,
+        [OUTBOX_QUEUE_COLLECTION]: outboxQueueIndexes,
+      },
       logger,
       appName: options.name,
     });

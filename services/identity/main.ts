@@ -1,6 +1,6 @@
 // Wiring only: config, connections and shutdown live in platform/runService.
 import "../../platform/require_node.ts";
-import { runService } from "../../platform/mod.ts";
+import { PROCESSED_EVENTS, processedEventIndexes, runService } from "../../platform/mod.ts";
 import { addIdentityHandlers } from "./grpc_handlers.ts";
 import { createTenantService, tenantApplier, tenantIndexes } from "./tenants/service.ts";
 import { USERS, userIndexes } from "./users/record.ts";
@@ -11,7 +11,7 @@ await runService({
   name: "identity",
   portVar: "IDENTITY_GRPC_PORT",
   defaultPort: 50051,
-  indexes: { ...tenantIndexes, [USERS]: userIndexes },
+  indexes: { ...tenantIndexes, [USERS]: userIndexes, [PROCESSED_EVENTS]: processedEventIndexes },
   grpcServiceNames: ["moodpoll.identity.v1.TenantService", "moodpoll.identity.v1.UserService"],
   build: ({ mongo, outbox, server, logger }) => {
     const tenants = createTenantService({ db: mongo.db, outbox });
@@ -19,7 +19,7 @@ await runService({
     addIdentityHandlers(server, { tenants, users });
     return {
       appliers: { tenant: tenantApplier(mongo.db), user: userApplier(mongo.db) },
-      consumers: [orphanedMemberConsumer(users, logger)],
+      consumers: [orphanedMemberConsumer(mongo.db, users, logger)],
     };
   },
 });

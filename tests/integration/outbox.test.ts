@@ -121,13 +121,17 @@ test("a refused change is withdrawn with its events", async (t) => {
   );
   await outbox.relayOnce();
   t.is(await db.collection("outbox").countDocuments({}), 0);
+  t.is(await db.collection("outbox_queue").countDocuments({}), 0);
   t.deepEqual(await messagesOn(subject), []);
 });
 
 test("a change recorded by a writer that crashed before applying it is rolled forward and published", async (t) => {
   const db = client.db(uniqueDbName());
   const subject = `moodpoll.v1.test.${uniqueDbName()}`;
-  // What a crash right after recording leaves behind: a pending intent, nothing applied.
+  // What a crash right after recording leaves behind: a queued, pending intent, nothing applied.
+  await db
+    .collection("outbox_queue")
+    .insertOne({ _id: "thing:t4:1" as never, createdAt: new Date(Date.now() - 60_000) });
   await db.collection("outbox").insertOne({
     _id: "thing:t4:1" as never,
     kind: "thing",

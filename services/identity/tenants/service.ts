@@ -138,7 +138,8 @@ export function createTenantService(deps: { db: Db; outbox: Outbox }): TenantSer
       return tokens.find({ tenantId }).sort({ created: 1 }).toArray();
     },
     async revokeToken(tenantId, tokenId) {
-      const token = await tokens.findOne({ _id: tokenId, tenantId });
+      const found = await tokens.findOne({ _id: tokenId });
+      const token = found?.tenantId === tenantId ? found : null;
       if (!token) throw errors.notFound(`Token ${tokenId} not found for tenant ${tenantId}`);
       if (!token.revoked) await tokens.updateOne({ _id: tokenId }, { $set: { revoked: new Date() } });
       return (await tokens.findOne({ _id: tokenId }))!;

@@ -1,17 +1,19 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { MemberOrphanedSchema } from "../../../gen/moodpoll/events/v1/events_pb.ts";
-import { errors, Subject, type ConsumerSpec, type Logger } from "../../../platform/mod.ts";
+import type { Db } from "mongodb";
+import { errors, handleOnce, Subject, type ConsumerSpec, type Logger } from "../../../platform/mod.ts";
 import type { UserService } from "./service.ts";
 
 /**
  * Product rule 8, identity's half: a member orphaned by a team deletion is disabled and loses their
  * working days. Idempotent: disabling a disabled user with no working days changes nothing.
  */
-export function orphanedMemberConsumer(users: UserService, logger: Logger): ConsumerSpec {
+export function orphanedMemberConsumer(db: Db, users: UserService, logger: Logger): ConsumerSpec {
+  const durable = "identity-member-orphaned";
   return {
-    durable: "identity-member-orphaned",
+    durable,
     filterSubjects: [Subject.TeamMemberOrphaned],
-    concurrency: 16,
+    concurrency: 8,
     async handle(event) {
       let payload;
       try {
@@ -28,11 +30,20 @@ export function orphanedMemberConsumer(users: UserService, logger: Logger): Cons
         signal: AbortSignal.timeout(30_000),
         deadline: Date.now() + 30_000,
       };
-      const user = await users.disable(ctx, payload.userId, { clearWorkingDays: true });
-      logger.debug(
-        { userId: payload.userId, teamId: payload.teamId, found: user !== undefined },
-        "orphaned member disabled",
-      );
+      // Once per event id: a duplicate arriving after the user was reactivated must not disable them again.
+      const eventId = payload.meta?.eventId || `orphan:${payload.teamId}:${payload.userId}`;
+      const ran = await handleOnce(db, durable, eventId, async () => {
+        const user = await users.disable(ctx, payload.userId, { clearWorkingDays: true });
+        logger.info(
+          { userId: payload.userId, teamId: payload.teamId, found: user !== undefined },
+          "orphaned member disabled",
+        );
+      });
+      if (!ran)
+        logger.info(
+          { userId: payload.userId, teamId: payload.teamId, eventId },
+          "duplicate orphan event ignored",
+        );
     },
   };
 }

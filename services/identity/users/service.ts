@@ -83,16 +83,16 @@ export function userApplier(db: Db): Applier {
         await users.insertOne(state);
         return;
       }
-      const result = await users.replaceOne({ _id: state._id, version: { $lt: state.version } }, state);
-      if (result.matchedCount === 0) {
-        const current = await users.findOne({ _id: state._id }, { projection: { version: 1 } });
-        if (!current || current.version < state.version) {
-          throw errors.preconditionFailed("The user was modified or deleted concurrently; retry");
-        }
-      }
+      // Writers of one user are serialised by their version claims (the outbox), so the update is
+      // by _id alone (the one filter FerretDB pushes down); a newer stored version is never undone.
+      const current = await users.findOne({ _id: state._id }, { projection: { version: 1 } });
+      if (!current) throw errors.preconditionFailed("The user was deleted concurrently");
+      if (current.version >= state.version) return; // applied before (roll-forward after a crash)
+      await users.replaceOne({ _id: state._id }, state);
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      if (intent.version === 1 && (await users.countDocuments({ _id: state._id })) === 1) return; // applied before
+      if (intent.version === 1 && (await users.findOne({ _id: state._id }, { projection: { _id: 1 } })))
+        return; // applied before
       throw uniquenessError(error, state);
     }
   };
@@ -127,7 +127,9 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
   const apply = userApplier(deps.db);
 
   const load = async (ctx: RequestContext, id: string) => {
-    const record = await users.findOne({ _id: id, tenantId: ctx.tenantId }, { maxTimeMS: remainingMs(ctx) });
+    // By _id alone (the one filter FerretDB pushes down), then the tenant is checked here.
+    const found = await users.findOne({ _id: id }, { maxTimeMS: remainingMs(ctx) });
+    const record = found?.tenantId === ctx.tenantId ? found : null;
     if (!record) throw errors.notFound(`User ${id} not found`);
     return record;
   };

@@ -75,17 +75,15 @@ export function teamApplier(db: Db, memberships: Memberships = createMemberships
         await teams.insertOne(team);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        if ((await teams.countDocuments({ _id: team._id })) === 0) {
+        if (!(await teams.findOne({ _id: team._id }, { projection: { _id: 1 } }))) {
           throw errors.uniqueness(`A group named "${team.displayName}" already exists`);
         }
       }
     } else {
-      const result = await teams.replaceOne({ _id: team._id, version: { $lt: team.version } }, team);
-      if (result.matchedCount === 0) {
-        const current = await teams.findOne({ _id: team._id }, { projection: { version: 1 } });
-        if (!current || current.version < team.version)
-          throw errors.preconditionFailed("The group was modified concurrently; retry");
-      }
+      // Serialised by version claims (see userApplier); by _id alone for FerretDB's pushdown.
+      const current = await teams.findOne({ _id: team._id }, { projection: { version: 1 } });
+      if (!current) throw errors.preconditionFailed("The group was deleted concurrently");
+      if (current.version < team.version) await teams.replaceOne({ _id: team._id }, team);
     }
     if (add.length > 0) await memberships.add(team, add);
     if (remove.length > 0) await memberships.remove(team, remove);
@@ -99,11 +97,10 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
   const apply = teamApplier(deps.db, memberships);
 
   const load = async (ctx: RequestContext, id: string) => {
-    const team = await teams.findOne(
-      { _id: id, tenantId: ctx.tenantId, deletedAt: { $exists: false } },
-      { maxTimeMS: remainingMs(ctx) },
-    );
-    if (!team) throw errors.notFound(`Group ${id} not found`);
+    // By _id alone (FerretDB pushes down nothing else), then tenant and liveness are checked here.
+    const team = await teams.findOne({ _id: id }, { maxTimeMS: remainingMs(ctx) });
+    if (!team || team.tenantId !== ctx.tenantId || team.deletedAt)
+      throw errors.notFound(`Group ${id} not found`);
     return team;
   };
 
@@ -316,7 +313,7 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
     },
     async ensureDefaultTeam(ctx, name) {
       const id = defaultTeamId(ctx.tenantId);
-      if ((await teams.countDocuments({ _id: id })) > 0) return;
+      if (await teams.findOne({ _id: id }, { projection: { _id: 1 } })) return;
       const now = new Date();
       for (const candidate of [
         name.trim() || DEFAULT_TEAM_NAME,

@@ -1,0 +1,97 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  freePort,
+  startFerretDb,
+  startNats,
+  startServices,
+  type RunningServices,
+} from "../deploy/local/stack.ts";
+import type { ManagedProcess } from "../deploy/local/processes.ts";
+
+/** A fresh local stack (embedded FerretDB + NATS + the three services) in a temporary folder. */
+export interface BenchStack extends AsyncDisposable {
+  services: RunningServices;
+  mongoUrl: string;
+  scimUrl: string;
+}
+
+export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<BenchStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), "moodpoll-bench-"));
+  const quiet = () => undefined;
+  const [mongoPort, natsPort, gatewayPort, identityPort, teamsPort] = await Promise.all(
+    Array.from({ length: 5 }, () => freePort()),
+  );
+  const servers: ManagedProcess[] = [];
+  const ferret = await startFerretDb({ dataDir, port: mongoPort!, onLine: quiet });
+  servers.push(ferret.proc);
+  const nats = await startNats({ dataDir, port: natsPort!, onLine: quiet });
+  servers.push(nats.proc);
+  await Promise.all([ferret.proc.ready, nats.proc.ready]);
+  const services = await startServices({
+    mongoUrl: ferret.url,
+    natsUrl: nats.url,
+    gatewayPort: gatewayPort!,
+    identityPort: identityPort!,
+    teamsPort: teamsPort!,
+    env: { LOG_LEVEL: "warn", ...env },
+    onLine: (name, line) => {
+      if (/"level":"(error|fatal)"/.test(line)) console.error(`[${name}] ${line.slice(0, 300)}`);
+    },
+  });
+  return {
+    services,
+    mongoUrl: ferret.url,
+    scimUrl: `${services.gatewayUrl}/scim/v2`,
+    async [Symbol.asyncDispose]() {
+      await services.stop();
+      await Promise.all(servers.map((s) => s.stop()));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resident memory of a process in MB (Linux /proc). */
+export async function rssMb(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return Math.round(kb / 1024);
+}
+
+/** Latency percentiles in ms. */
+export function percentiles(samples: number[]): { p50: number; p95: number; p99: number; max: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    p50: round(at(0.5)),
+    p95: round(at(0.95)),
+    p99: round(at(0.99)),
+    max: round(sorted.at(-1) ?? Number.NaN),
+  };
+}
+
+/** Runs `task(i)` for i in [0, n) with `concurrency` workers; returns per-task latencies (ms) and wall time. */
+export async function runConcurrent(
+  n: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= n) return;
+        const t = performance.now();
+        await task(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
