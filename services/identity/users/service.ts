@@ -3,7 +3,8 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Collection, Db, Document } from "mongodb";
 import { UserChangedSchema, UserDeletedSchema } from "../../../gen/moodpoll/events/v1/events_pb.ts";
 import { UserSchema, type User } from "../../../gen/moodpoll/identity/v1/identity_pb.ts";
-import type { Filter, Page } from "../../../gen/moodpoll/query/v1/query_pb.ts";
+import { Operator, type Filter, type Page } from "../../../gen/moodpoll/query/v1/query_pb.ts";
+import { createUserKeys, externalIdKeyOf, userNameKey } from "./keys.ts";
 import {
   AppError,
   errors,
@@ -19,7 +20,7 @@ import {
   type OutboxEvent,
   type RequestContext,
 } from "../../../platform/mod.ts";
-import { USERS, fromRecord, toRecord, type UserRecord, externalIdKey } from "./record.ts";
+import { USERS, fromRecord, toRecord, type UserRecord } from "./record.ts";
 import { enforceImmutables, validateUser } from "./rules.ts";
 import { userElementFields, userFields } from "./fields.ts";
 
@@ -125,6 +126,27 @@ function userEvents(
 export function createUserService(deps: { db: Db; outbox: Outbox }): UserService {
   const users: Collection<UserRecord> = deps.db.collection(USERS);
   const apply = userApplier(deps.db);
+  const keys = createUserKeys(deps.db);
+
+  /**
+   * `userName eq "x"` and `externalId eq "x"` (what Okta and Entra send to find a user) are
+   * answered through the key documents: two _id reads instead of a collection scan.
+   */
+  const lookupByKey = async (
+    ctx: RequestContext,
+    filter: Filter | undefined,
+  ): Promise<UserRecord[] | undefined> => {
+    const c = filter?.kind.case === "comparison" ? filter.kind.value : undefined;
+    if (!c || c.operator !== Operator.EQ || c.value?.kind.case !== "string") return undefined;
+    const value = c.value.kind.value;
+    let key: string;
+    if (c.attribute === "userName" && !c.caseExact) key = userNameKey(ctx.tenantId, value);
+    else if (c.attribute === "externalId") key = externalIdKeyOf(ctx.tenantId, value);
+    else return undefined;
+    const userId = await keys.resolve(key);
+    const record = userId ? await users.findOne({ _id: userId }) : null;
+    return record && record.tenantId === ctx.tenantId ? [record] : [];
+  };
 
   const load = async (ctx: RequestContext, id: string) => {
     // By _id alone (the one filter FerretDB pushes down), then the tenant is checked here.
@@ -174,14 +196,15 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
     }
     const incoming = enforceImmutables(fromRecord(stored), create(UserSchema, input));
     validateUser(incoming);
-    if (incoming.externalId !== stored.externalId && incoming.externalId !== undefined) {
-      // Checked up front: on FerretDB a unique-index refusal during an update may not say 11000.
-      const taken = await users.countDocuments({
-        tenantId: ctx.tenantId,
-        externalIdKey: externalIdKey(id, incoming.externalId),
-      });
-      if (taken > 0)
-        throw errors.uniqueness(`A user with externalId "${incoming.externalId}" already exists`);
+    const externalChanged = incoming.externalId !== stored.externalId;
+    if (externalChanged && incoming.externalId !== undefined) {
+      // Claimed up front: on FerretDB a unique-index refusal during an update may not say 11000.
+      await keys.claim(ctx.tenantId, id, [
+        {
+          key: externalIdKeyOf(ctx.tenantId, incoming.externalId),
+          what: `externalId "${incoming.externalId}"`,
+        },
+      ]);
     }
     const next = toRecord(incoming, {
       id,
@@ -190,7 +213,17 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
       lastModified: new Date(),
       version: stored.version + 1,
     });
-    await write(ctx, stored, next, id);
+    try {
+      await write(ctx, stored, next, id);
+    } catch (error) {
+      if (externalChanged && incoming.externalId !== undefined) {
+        await keys.release(id, [externalIdKeyOf(ctx.tenantId, incoming.externalId)]);
+      }
+      throw error;
+    }
+    if (externalChanged && stored.externalId !== undefined) {
+      await keys.release(id, [externalIdKeyOf(ctx.tenantId, stored.externalId)]);
+    }
     return fromRecord(next);
   };
 
@@ -207,13 +240,35 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
         lastModified: now,
         version: 1,
       });
-      await write(ctx, undefined, record, id);
+      const claims = [{ key: userNameKey(ctx.tenantId, user.userName), what: `userName "${user.userName}"` }];
+      if (user.externalId !== undefined) {
+        claims.push({
+          key: externalIdKeyOf(ctx.tenantId, user.externalId),
+          what: `externalId "${user.externalId}"`,
+        });
+      }
+      await keys.claim(ctx.tenantId, id, claims);
+      try {
+        await write(ctx, undefined, record, id);
+      } catch (error) {
+        await keys.release(
+          id,
+          claims.map((c) => c.key),
+        );
+        throw error;
+      }
       return fromRecord(record);
     },
     async get(ctx, id) {
       return fromRecord(await load(ctx, id));
     },
     async list(ctx, query) {
+      const fast = await lookupByKey(ctx, query.filter);
+      if (fast) {
+        const offset = query.page?.offset ?? 0;
+        const limit = query.page?.limit ?? 100;
+        return { users: fast.slice(offset, offset + limit).map(fromRecord), total: fast.length };
+      }
       const filter: Document = { tenantId: ctx.tenantId };
       if (query.filter?.kind.case)
         filter["$and"] = [filterToMongo(query.filter, userFields, userElementFields)];
@@ -259,6 +314,10 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
         );
       }
       await write(ctx, stored, null, id);
+      await keys.release(id, [
+        userNameKey(ctx.tenantId, stored.userName),
+        ...(stored.externalId !== undefined ? [externalIdKeyOf(ctx.tenantId, stored.externalId)] : []),
+      ]);
     },
     async disable(ctx, id, options) {
       for (let attempt = 0; ; attempt += 1) {

@@ -42,76 +42,59 @@ function chunks<T>(items: readonly T[], size = BATCH): T[][] {
   return out;
 }
 
+/**
+ * FerretDB's SQLite backend runs only `_id` equality without scanning a whole collection, so every
+ * operation on a known (team, user) pair goes through the derived membership _id, one document at
+ * a time; only "which teams is this user in" needs a query on userId (an index on MongoDB).
+ */
 export function createMemberships(db: Db): Memberships {
   const memberships: Collection<MembershipRecord> = db.collection(MEMBERSHIPS);
   const teams: Collection<TeamRecord> = db.collection(TEAMS);
 
   const insertMissing = async (tenantId: string, teamId: string, members: readonly MemberInput[]) => {
     for (const batch of chunks(members)) {
-      const existing = new Set(
-        (
-          await memberships
-            .find({ teamId, userId: { $in: batch.map((m) => m.userId) } }, { projection: { userId: 1 } })
-            .toArray()
-        ).map((m) => m.userId),
-      );
       const now = new Date();
-      const docs = batch
-        .filter((m) => !existing.has(m.userId))
-        .map((m) => ({
-          _id: membershipId(teamId, m.userId),
-          tenantId,
-          teamId,
-          userId: m.userId,
-          display: m.display,
-          created: now,
-        }));
-      if (docs.length === 0) continue;
+      const docs = batch.map((m) => ({
+        _id: membershipId(teamId, m.userId),
+        tenantId,
+        teamId,
+        userId: m.userId,
+        display: m.display,
+        created: now,
+      }));
       try {
         await memberships.insertMany(docs, { ordered: false });
       } catch (error) {
-        // A concurrent writer inserted some of them first: the set is what we wanted either way.
+        // Some were members already (or a concurrent writer got there first): the set is right.
         if (!isDuplicateKey(error)) throw error;
       }
     }
   };
 
+  const deleteMembers = async (teamId: string, userIds: readonly string[]) => {
+    for (const userId of userIds) await memberships.deleteOne({ _id: membershipId(teamId, userId) });
+  };
+
   const withOtherTeam = async (tenantId: string, userIds: readonly string[], exceptTeamId?: string) => {
     const result = new Set<string>();
-    const excluded = [defaultTeamId(tenantId), ...(exceptTeamId ? [exceptTeamId] : [])];
-    for (const batch of chunks(userIds)) {
-      const rows = await memberships
-        .find(
-          { tenantId, userId: { $in: batch }, teamId: { $nin: excluded } },
-          { projection: { teamId: 1, userId: 1 } },
-        )
-        .toArray();
-      if (rows.length === 0) continue;
-      const live = new Set(
-        (
-          await teams
-            .find(
-              { _id: { $in: [...new Set(rows.map((r) => r.teamId))] }, deletedAt: { $exists: false } },
-              { projection: { _id: 1 } },
-            )
-            .toArray()
-        ).map((t) => t._id),
+    const excluded = new Set([defaultTeamId(tenantId), ...(exceptTeamId ? [exceptTeamId] : [])]);
+    // Many users (a large team's deletion): one pass over the tenant's memberships beats many $in queries.
+    const wanted = new Set(userIds);
+    const groups: (string[] | undefined)[] = userIds.length > BATCH ? [undefined] : chunks(userIds);
+    for (const batch of groups) {
+      const query = batch ? { tenantId, userId: { $in: batch } } : { tenantId };
+      const rows = (await memberships.find(query, { projection: { teamId: 1, userId: 1 } }).toArray()).filter(
+        (r) => !excluded.has(r.teamId) && wanted.has(r.userId),
       );
+      if (rows.length === 0) continue;
+      const live = new Set<string>();
+      for (const teamId of new Set(rows.map((r) => r.teamId))) {
+        const team = await teams.findOne({ _id: teamId }, { projection: { deletedAt: 1 } });
+        if (team && !team.deletedAt) live.add(teamId);
+      }
       for (const row of rows) if (live.has(row.teamId)) result.add(row.userId);
     }
     return result;
-  };
-
-  const displaysOf = async (tenantId: string, userIds: readonly string[]) => {
-    const map = new Map<string, string>();
-    for (const batch of chunks(userIds)) {
-      for (const m of await memberships
-        .find({ tenantId, userId: { $in: batch } }, { projection: { userId: 1, display: 1 } })
-        .toArray()) {
-        map.set(m.userId, m.display);
-      }
-    }
-    return map;
   };
 
   const reconcile = async (
@@ -122,35 +105,38 @@ export function createMemberships(db: Db): Memberships {
     if (userIds.length === 0) return;
     const defaultId = defaultTeamId(tenantId);
     const inOther = await withOtherTeam(tenantId, userIds);
-    const leave = userIds.filter((id) => inOther.has(id));
+    await deleteMembers(
+      defaultId,
+      userIds.filter((id) => inOther.has(id)),
+    );
     const join = userIds.filter((id) => !inOther.has(id));
-    for (const batch of chunks(leave))
-      await memberships.deleteMany({ teamId: defaultId, userId: { $in: batch } });
-    if (join.length > 0) {
-      const known = await displaysOf(tenantId, join);
-      await insertMissing(
-        tenantId,
-        defaultId,
-        join.map((userId) => ({ userId, display: known.get(userId) ?? displays?.get(userId) ?? userId })),
-      );
-    }
+    await insertMissing(
+      tenantId,
+      defaultId,
+      join.map((userId) => ({ userId, display: displays?.get(userId) ?? userId })),
+    );
   };
 
   return {
     async add(team, members) {
       await insertMissing(team.tenantId, team._id, members);
-      if (!team.isDefault) {
-        const defaultId = defaultTeamId(team.tenantId);
-        for (const batch of chunks(members)) {
-          await memberships.deleteMany({ teamId: defaultId, userId: { $in: batch.map((m) => m.userId) } });
-        }
-      }
+      if (!team.isDefault)
+        await deleteMembers(
+          defaultTeamId(team.tenantId),
+          members.map((m) => m.userId),
+        );
     },
     async remove(team, userIds) {
       if (userIds.length === 0) return;
-      const displays = await displaysOf(team.tenantId, userIds);
-      for (const batch of chunks(userIds))
-        await memberships.deleteMany({ teamId: team._id, userId: { $in: batch } });
+      const displays = new Map<string, string>();
+      for (const userId of userIds) {
+        const m = await memberships.findOne(
+          { _id: membershipId(team._id, userId) },
+          { projection: { display: 1 } },
+        );
+        if (m) displays.set(userId, m.display);
+      }
+      await deleteMembers(team._id, userIds);
       await reconcile(team.tenantId, userIds, displays);
     },
     withOtherTeam,

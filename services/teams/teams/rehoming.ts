@@ -52,15 +52,21 @@ export function createRehoming(deps: {
     let orphaned = 0;
     let kept = 0;
     const started = Date.now();
-    for (;;) {
-      const batch = await memberships.find({ teamId }).sort({ _id: 1 }).limit(BATCH).toArray();
-      if (batch.length === 0) break;
-      const userIds = batch.map((m) => m.userId);
-      const others = await deps.memberships.withOtherTeam(tenantId, userIds, teamId);
+    // Two reads for the whole team (a scan each on FerretDB), then batches of per-_id writes.
+    const members = await memberships.find({ teamId }, { projection: { userId: 1, display: 1 } }).toArray();
+    const others = await deps.memberships.withOtherTeam(
+      tenantId,
+      members.map((m) => m.userId),
+      teamId,
+    );
+    for (let i = 0; i < members.length; i += BATCH) {
+      const batch = members.slice(i, i + BATCH);
       const orphans = batch.filter((m) => !others.has(m.userId));
       kept += batch.length - orphans.length;
       orphaned += orphans.length;
       if (orphans.length > 0) {
+        // Events and default-team memberships first; the batch leaves the deleted team last, so a
+        // crash in between means this batch is done again (idempotently), never skipped.
         await deps.memberships.insertMissing(
           tenantId,
           defaultId,
@@ -87,7 +93,7 @@ export function createRehoming(deps: {
           }),
         });
       }
-      await memberships.deleteMany({ teamId, userId: { $in: userIds } });
+      for (const m of batch) await memberships.deleteOne({ _id: m._id });
     }
     const id = `rehomed:${teamId}`;
     await commitOnce({

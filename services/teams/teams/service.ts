@@ -256,23 +256,16 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
         add = [...target.values()].filter((m) => !current.has(m.userId));
         remove = [...current].filter((userId) => !target.has(userId));
       } else {
-        const mentioned = [...new Set([...update.addMembers.map((m) => m.userId), ...update.removeUserIds])];
-        const present = new Set(
-          (
-            await members
-              .find({ teamId: id, userId: { $in: mentioned } }, { projection: { userId: 1 } })
-              .toArray()
-          ).map((m) => m.userId),
-        );
+        // Set operations as requested: adding a member twice or removing a non-member is a no-op
+        // of the idempotent writes, so no read of the member list is needed (a read per member on
+        // FerretDB would cost more than the writes).
         const removing = new Set(update.removeUserIds);
         add = [
           ...new Map(
-            update.addMembers
-              .filter((m) => !present.has(m.userId) && !removing.has(m.userId))
-              .map((m) => [m.userId, m]),
+            update.addMembers.filter((m) => !removing.has(m.userId)).map((m) => [m.userId, m]),
           ).values(),
         ];
-        remove = [...removing].filter((userId) => present.has(userId));
+        remove = [...removing];
       }
       const displayName =
         update.displayName !== undefined && update.displayName.trim() !== team.displayName
