@@ -128,7 +128,7 @@ test.serial(
         const ids = new Set((group.body["members"] as { value: string }[] | undefined)?.map((m) => m.value));
         return orphans.every((id) => ids.has(id)) ? true : undefined;
       },
-      30_000,
+      90_000,
       "orphans in the default team",
     );
     const inactive = await eventually(
@@ -136,7 +136,7 @@ test.serial(
         const r = await scim.get(`/Users?filter=${encodeURIComponent("active eq false")}&count=200`);
         return r.body["totalResults"] === 200 ? r : undefined;
       },
-      30_000,
+      90_000,
       "orphans disabled",
     );
     t.true(
