@@ -74,6 +74,11 @@ export interface ServicesOptions {
   /** Extra environment for every service. */
   env?: NodeJS.ProcessEnv;
   onLine?: ProcessSpec["onLine"];
+  /**
+   * Extra identity and teams processes (scale-out tests): each gets its own gRPC port and shares
+   * the database, the durable consumers and the outbox with the first one.
+   */
+  extraReplicas?: { identityPorts: number[]; teamsPorts: number[] };
 }
 
 export interface RunningServices {
@@ -116,6 +121,12 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     teams: service("teams"),
     "scim-gateway": service("scim-gateway"),
   };
+  options.extraReplicas?.identityPorts.forEach((port, i) => {
+    processes[`identity-${i + 2}`] = service(`identity-${i + 2}`, { IDENTITY_GRPC_PORT: String(port) });
+  });
+  options.extraReplicas?.teamsPorts.forEach((port, i) => {
+    processes[`teams-${i + 2}`] = service(`teams-${i + 2}`, { TEAMS_GRPC_PORT: String(port) });
+  });
   const gatewayUrl = `http://127.0.0.1:${options.gatewayPort}`;
   const stop = async () => {
     // Gateway first (stop taking requests), then the services behind it.

@@ -10,6 +10,8 @@ const run = promisify(execFile);
 export const TOOL_VERSIONS = {
   ferretdb: "v1.24.2",
   natsServer: "v2.12.1",
+  // 5.8 needs Go 1.27; 5.7.1 builds with the Go 1.26 these machines have.
+  kustomize: "v5.7.1",
 } as const;
 
 /** Where built tools are cached: git-ignored `.tools/bin` in the checkout, or TOOLS_DIR. */
@@ -107,5 +109,24 @@ export async function ensureNatsServer(log: (line: string) => void = console.err
   await rename(join(gobin, "nats-server"), bin);
   await chmod(bin, 0o755);
   step("nats-server built", log);
+  return bin;
+}
+
+/** kustomize, to render the Kubernetes overlays in `npm test` (deploy/README.md "Validation"). */
+export async function ensureKustomize(log: (line: string) => void = console.error): Promise<string> {
+  const bin = join(toolsDir(), "bin", `kustomize-${TOOL_VERSIONS.kustomize}`);
+  if (await executable(bin)) return bin;
+  const env = await goEnv();
+  const gobin = join(toolsDir(), "gobin");
+  step(`building kustomize ${TOOL_VERSIONS.kustomize} with Go (first run only, ~1 minute)...`, log);
+  await mkdir(join(toolsDir(), "bin"), { recursive: true });
+  await goBuild(
+    ["install", `sigs.k8s.io/kustomize/kustomize/v5@${TOOL_VERSIONS.kustomize}`],
+    toolsDir(),
+    { ...env, GOBIN: gobin },
+    "kustomize",
+  );
+  await rename(join(gobin, "kustomize"), bin);
+  step("kustomize built", log);
   return bin;
 }

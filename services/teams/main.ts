@@ -7,6 +7,7 @@ import {
   identityEventsConsumer,
   KNOWN_USERS,
   teamDeletedConsumer,
+  tenantCreatedConsumer,
 } from "./teams/consumers.ts";
 import { createMemberships } from "./teams/membership.ts";
 import { teamIndexes } from "./teams/records.ts";
@@ -29,7 +30,11 @@ await runService({
     addTeamsHandlers(server, { db, teams });
     return {
       appliers: { team: teamApplier(db, memberships), orphans: noop, rehomed: noop },
-      consumers: [identityEventsConsumer({ db, teams, memberships, logger }), teamDeletedConsumer(rehoming)],
+      consumers: [
+        tenantCreatedConsumer(teams),
+        identityEventsConsumer({ db, teams, memberships, logger }),
+        teamDeletedConsumer(rehoming),
+      ],
       background: [
         createReconciler({
           db,

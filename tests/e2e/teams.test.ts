@@ -32,7 +32,7 @@ const defaultTeam = async (scim: ScimClient) =>
           (g["urn:moodpoll:params:scim:schemas:extension:2.0:Group"] as { isDefault: boolean }).isDefault,
       );
     },
-    15_000,
+    60_000,
     "the default team",
   );
 

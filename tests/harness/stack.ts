@@ -15,7 +15,7 @@ export interface TestStack extends AsyncDisposable {
 
 /** Starts a whole stack for one test file; `await using` stops everything afterwards. */
 export async function startTestStack(
-  options: { env?: NodeJS.ProcessEnv; nats?: Parameters<typeof startNats>[0] } = {},
+  options: { env?: NodeJS.ProcessEnv; nats?: Parameters<typeof startNats>[0]; replicas?: number } = {},
 ): Promise<TestStack> {
   const [mongo, nats] = await Promise.all([startMongo(), startNats(options.nats)]);
   const output: string[] = [];
@@ -29,6 +29,15 @@ export async function startTestStack(
       gatewayPort,
       identityPort,
       teamsPort,
+      extraReplicas:
+        options.replicas && options.replicas > 1
+          ? {
+              identityPorts: await Promise.all(
+                Array.from({ length: options.replicas - 1 }, () => freePort()),
+              ),
+              teamsPorts: await Promise.all(Array.from({ length: options.replicas - 1 }, () => freePort())),
+            }
+          : undefined,
       env: { LOG_LEVEL: "info", ...options.env },
       onLine: (name, line) => {
         output.push(`[${name}] ${line}`);

@@ -180,3 +180,23 @@ export function createReconciler(deps: {
     pass,
   };
 }
+
+/**
+ * tenant.created on a consumer of its own, so a new tenant's default team is not queued behind
+ * another tenant's burst of user events (the ordered consumer above handles it too: idempotent).
+ */
+export function tenantCreatedConsumer(teams: TeamService): ConsumerSpec {
+  return {
+    durable: "teams-tenant-created",
+    filterSubjects: [Subject.TenantCreated],
+    async handle(event) {
+      const e = decode(() => fromBinary(TenantCreatedSchema, event.data), "TenantCreated");
+      const tenantId = e.tenant?.id ?? "";
+      if (!tenantId) throw errors.invalidArgument("TenantCreated without a tenant id");
+      await teams.ensureDefaultTeam(
+        contextOf(tenantId, e.meta?.requestId ?? ""),
+        e.tenant?.settings?.defaultTeamName ?? "",
+      );
+    },
+  };
+}
