@@ -1,6 +1,112 @@
-export async function benchTeams(_options: {
-  members: number;
-  concurrency: number;
-}): Promise<Record<string, unknown>> {
-  return Promise.reject(new Error("teams benchmark: see bench/teams.ts"));
+import { MongoClient } from "mongodb";
+import { toRecord } from "../services/identity/users/record.ts";
+import { userNameKey } from "../services/identity/users/keys.ts";
+import { create } from "@bufbuild/protobuf";
+import { UserSchema } from "../gen/moodpoll/identity/v1/identity_pb.ts";
+import { createTenant, scimClient } from "../tests/harness/scim_client.ts";
+import { percentiles, rssMb, startBenchStack } from "./harness.ts";
+
+/**
+ * `npm run bench -- teams`: grow one team to N members with PATCH `add` requests of 500, read it
+ * with and without members, then delete it while half of its members also belong to another team
+ * and wait for the re-homing (moves, disabling, working days) to complete.
+ *
+ * The N users are seeded straight into identity's collections (records + key documents, exactly
+ * what the service writes) because creating them through SCIM is the users benchmark, not this one.
+ */
+export async function benchTeams(options: { members: number; concurrency: number }) {
+  const n = options.members;
+  await using stack = await startBenchStack();
+  const tenant = await createTenant(stack.services.identityAddress, "bench-teams");
+  const scim = scimClient(stack.scimUrl, tenant.token);
+  const results: Record<string, unknown> = { members: n };
+
+  const client = new MongoClient(stack.mongoUrl, { retryWrites: false });
+  await client.connect();
+  const db = client.db("moodpoll");
+  const ids: string[] = [];
+  const now = new Date();
+  for (let i = 0; i < n; i += 1000) {
+    const batch = Array.from({ length: Math.min(1000, n - i) }, (_, j) => {
+      const k = i + j;
+      const user = create(UserSchema, {
+        userName: `m${k}@bench.example`,
+        active: true,
+        workingDays: [1, 2, 3, 4, 5],
+      });
+      return toRecord(user, {
+        id: `00000000-0000-4000-8000-${String(k).padStart(12, "0")}`,
+        tenantId: tenant.tenantId,
+        created: now,
+        lastModified: now,
+        version: 1,
+      });
+    });
+    await db.collection("users").insertMany(batch as never[]);
+    await db.collection("user_keys").insertMany(
+      batch.map((u) => ({
+        _id: userNameKey(tenant.tenantId, u.userName),
+        userId: u._id,
+        tenantId: tenant.tenantId,
+        created: now,
+      })) as never[],
+    );
+    ids.push(...batch.map((u) => u._id));
+  }
+  await client.close();
+
+  const big = await scim.post("/Groups", { displayName: "Big" });
+  const other = await scim.post("/Groups", { displayName: "Other" });
+  const bigId = String(big.body["id"]);
+  const patch = async (groupId: string, members: string[]) => {
+    const t = performance.now();
+    const r = await scim.patch(`/Groups/${groupId}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "add", path: "members", value: members.map((value) => ({ value })) }],
+    });
+    if (r.status !== 204) throw new Error(`PATCH failed: ${r.status} ${r.text.slice(0, 200)}`);
+    return performance.now() - t;
+  };
+  const patches: number[] = [];
+  for (let i = 0; i < n; i += 500) patches.push(await patch(bigId, ids.slice(i, i + 500)));
+  results["PATCH add 500 members"] = { requests: patches.length, ...percentiles(patches) };
+  for (let i = 0; i < n / 2; i += 500)
+    await patch(String(other.body["id"]), ids.slice(i, Math.min(i + 500, n / 2)));
+
+  const reads = async (query: string) => {
+    const samples: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const t = performance.now();
+      const r = await scim.get(`/Groups/${bigId}${query}`);
+      samples.push(performance.now() - t);
+      if (r.status !== 200) throw new Error(`GET failed: ${r.status}`);
+    }
+    return percentiles(samples);
+  };
+  results["GET group excludedAttributes=members"] = await reads("?excludedAttributes=members");
+  results["GET group with members"] = await reads("");
+
+  const t = performance.now();
+  const deleted = await scim.delete(`/Groups/${bigId}`);
+  results["DELETE answered ms"] = Math.round(performance.now() - t);
+  if (deleted.status !== 204) throw new Error(`DELETE failed: ${deleted.status}`);
+  const orphans = n / 2;
+  const deadline = Date.now() + 20 * 60_000;
+  let done = 0;
+  while (Date.now() < deadline) {
+    const r = await scim.get(`/Users?filter=${encodeURIComponent("active eq false")}&count=0`);
+    done = Number(r.body["totalResults"] ?? 0);
+    if (done >= orphans) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  results["re-homing complete s"] =
+    done >= orphans
+      ? Math.round((performance.now() - t) / 100) / 10
+      : `not within 20 min (${done}/${orphans})`;
+  results["RSS MB"] = {
+    teams: await rssMb(stack.services.processes["teams"]?.pid()),
+    identity: await rssMb(stack.services.processes["identity"]?.pid()),
+    gateway: await rssMb(stack.services.processes["scim-gateway"]?.pid()),
+  };
+  return results;
 }

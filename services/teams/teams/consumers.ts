@@ -84,7 +84,7 @@ export function identityEventsConsumer(deps: {
           if (event.subject === Subject.UserCreated) {
             // Product rule 2: a new user starts in the default team (unless already in a team).
             await deps.teams.ensureDefaultTeam(contextOf(user.tenantId, e.meta?.requestId ?? ""), "");
-            await deps.memberships.reconcile(user.tenantId, [user.id], new Map([[user.id, display]]));
+            await deps.memberships.placeNewUser(user.tenantId, user.id, display);
           } else {
             await memberships.updateMany(
               { tenantId: user.tenantId, userId: user.id, display: { $ne: display } },

@@ -30,11 +30,14 @@ export interface Memberships {
     userIds: readonly string[],
     displays?: ReadonlyMap<string, string>,
   ): Promise<void>;
+  /** Places a user who was just created: the default team, unless they already joined a team. */
+  placeNewUser(tenantId: string, userId: string, display: string): Promise<void>;
   /** Inserts memberships that do not exist yet (duplicates are ignored). */
   insertMissing(tenantId: string, teamId: string, members: readonly MemberInput[]): Promise<void>;
 }
 
 const BATCH = 1000;
+export const JOINED_MARKERS = "joined_markers";
 
 function chunks<T>(items: readonly T[], size = BATCH): T[][] {
   const out: T[][] = [];
@@ -50,6 +53,22 @@ function chunks<T>(items: readonly T[], size = BATCH): T[][] {
 export function createMemberships(db: Db): Memberships {
   const memberships: Collection<MembershipRecord> = db.collection(MEMBERSHIPS);
   const teams: Collection<TeamRecord> = db.collection(TEAMS);
+
+  // "This user has joined a non-default team at some point": existence only (no counter, which
+  // FerretDB's non-atomic updates could lose), so placing a brand-new user needs no membership query.
+  const joinedMarkers: Collection<{ _id: string }> = db.collection(JOINED_MARKERS);
+  const markJoined = async (userIds: readonly string[]) => {
+    for (const batch of chunks(userIds)) {
+      try {
+        await joinedMarkers.insertMany(
+          batch.map((_id) => ({ _id })),
+          { ordered: false },
+        );
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
+  };
 
   const insertMissing = async (tenantId: string, teamId: string, members: readonly MemberInput[]) => {
     for (const batch of chunks(members)) {
@@ -119,12 +138,21 @@ export function createMemberships(db: Db): Memberships {
 
   return {
     async add(team, members) {
+      if (!team.isDefault) await markJoined(members.map((m) => m.userId));
       await insertMissing(team.tenantId, team._id, members);
       if (!team.isDefault)
         await deleteMembers(
           defaultTeamId(team.tenantId),
           members.map((m) => m.userId),
         );
+    },
+    async placeNewUser(tenantId, userId, display) {
+      // No marker: the user never joined a team, so the default team is right without a query.
+      if (!(await joinedMarkers.findOne({ _id: userId }, { projection: { _id: 1 } }))) {
+        await insertMissing(tenantId, defaultTeamId(tenantId), [{ userId, display }]);
+        return;
+      }
+      await reconcile(tenantId, [userId], new Map([[userId, display]]));
     },
     async remove(team, userIds) {
       if (userIds.length === 0) return;
