@@ -95,3 +95,9 @@ export async function runConcurrent(
   );
   return { latencies, seconds: (performance.now() - started) / 1000 };
 }
+
+const benchStart = performance.now();
+/** A progress line on stderr (stdout carries only the JSON result). */
+export function progress(message: string): void {
+  console.error(`[${((performance.now() - benchStart) / 1000).toFixed(1)} s] ${message}`);
+}

@@ -4,7 +4,9 @@ import { userNameKey } from "../services/identity/users/keys.ts";
 import { create } from "@bufbuild/protobuf";
 import { UserSchema } from "../gen/moodpoll/identity/v1/identity_pb.ts";
 import { createTenant, scimClient } from "../tests/harness/scim_client.ts";
-import { percentiles, rssMb, startBenchStack } from "./harness.ts";
+import { percentiles, progress, rssMb, startBenchStack } from "./harness.ts";
+import { KNOWN_USERS } from "../services/teams/teams/consumers.ts";
+import { defaultTeamId, MEMBERSHIPS, membershipId } from "../services/teams/teams/records.ts";
 
 /**
  * `npm run bench -- teams`: grow one team to N members with PATCH `add` requests of 500, read it
@@ -51,9 +53,28 @@ export async function benchTeams(options: { members: number; concurrency: number
         created: now,
       })) as never[],
     );
+    // What the teams service holds for a user it has seen created: its display and the
+    // default-team membership (product rule 2).
+    await db
+      .collection(KNOWN_USERS)
+      .insertMany(
+        batch.map((u) => ({ _id: u._id, tenantId: tenant.tenantId, display: u.userName })) as never[],
+      );
+    const defaultId = defaultTeamId(tenant.tenantId);
+    await db.collection(MEMBERSHIPS).insertMany(
+      batch.map((u) => ({
+        _id: membershipId(defaultId, u._id),
+        tenantId: tenant.tenantId,
+        teamId: defaultId,
+        userId: u._id,
+        display: u.userName,
+        created: now,
+      })) as never[],
+    );
     ids.push(...batch.map((u) => u._id));
   }
   await client.close();
+  progress(`seeded ${n} users`);
 
   const big = await scim.post("/Groups", { displayName: "Big" });
   const other = await scim.post("/Groups", { displayName: "Other" });
@@ -70,6 +91,7 @@ export async function benchTeams(options: { members: number; concurrency: number
   const patches: number[] = [];
   for (let i = 0; i < n; i += 500) patches.push(await patch(bigId, ids.slice(i, i + 500)));
   results["PATCH add 500 members"] = { requests: patches.length, ...percentiles(patches) };
+  progress(`grew the team to ${n} members`);
   for (let i = 0; i < n / 2; i += 500)
     await patch(String(other.body["id"]), ids.slice(i, Math.min(i + 500, n / 2)));
 
@@ -89,14 +111,17 @@ export async function benchTeams(options: { members: number; concurrency: number
   const t = performance.now();
   const deleted = await scim.delete(`/Groups/${bigId}`);
   results["DELETE answered ms"] = Math.round(performance.now() - t);
+  progress("deleted the team; waiting for re-homing");
   if (deleted.status !== 204) throw new Error(`DELETE failed: ${deleted.status}`);
   const orphans = n / 2;
   const deadline = Date.now() + 20 * 60_000;
   let done = 0;
+  let polls = 0;
   while (Date.now() < deadline) {
     const r = await scim.get(`/Users?filter=${encodeURIComponent("active eq false")}&count=0`);
     done = Number(r.body["totalResults"] ?? 0);
     if (done >= orphans) break;
+    if (++polls % 10 === 0) progress(`re-homing: ${done}/${orphans} orphans disabled`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   results["re-homing complete s"] =

@@ -1,6 +1,6 @@
 import { MongoClient } from "mongodb";
 import { createTenant, oktaUser, scimClient } from "../tests/harness/scim_client.ts";
-import { percentiles, rssMb, runConcurrent, startBenchStack } from "./harness.ts";
+import { percentiles, progress, rssMb, runConcurrent, startBenchStack } from "./harness.ts";
 
 /**
  * `npm run bench -- users`: create N users with C concurrent clients, page through them with
@@ -22,6 +22,7 @@ export async function benchUsers(options: { users: number; concurrency: number }
   });
   await client.close();
   results["raw insertOne"] = { perSecond: Math.round(n / raw.seconds), ...percentiles(raw.latencies) };
+  progress(`raw insertOne: ${n} documents`);
 
   let failures = 0;
   const created = await runConcurrent(n, concurrency, async (i) => {
@@ -30,6 +31,7 @@ export async function benchUsers(options: { users: number; concurrency: number }
   });
   const createRate = Math.round(n / created.seconds);
   results["create (POST /Users)"] = { perSecond: createRate, failures, ...percentiles(created.latencies) };
+  progress(`created ${n} users over SCIM`);
   results["create / raw insert"] =
     `${Math.round((100 * createRate) / (results["raw insertOne"] as { perSecond: number }).perSecond)}%`;
 
@@ -42,6 +44,7 @@ export async function benchUsers(options: { users: number; concurrency: number }
     seen += r.body.Resources?.length ?? 0;
   }
   results["page (count=100)"] = { pages: pages.length, usersSeen: seen, ...percentiles(pages) };
+  progress(`paged through ${seen} users`);
 
   const lookups = await runConcurrent(n, 1, async (i) => {
     const r = await scim.get(
