@@ -27,4 +27,6 @@ export { registerShutdown, exitOnStartupError, type ShutdownStep } from "./shutd
 export { runService, readServiceConfig, type ServiceDeps, type ServiceParts } from "./service_host.ts";
 export { eventMeta, outboxEvent, Subject } from "./events.ts";
 export { filterToMongo, type FieldMap, type FieldMapping } from "./filter_to_mongo.ts";
+export { deleteByIds, findByIds } from "./by_id.ts";
+export { createInsertBatcher, DuplicateKeyError, type InsertBatcher } from "./insert_batcher.ts";
 export { handleOnce, PROCESSED_EVENTS, processedEventIndexes } from "./idempotency.ts";

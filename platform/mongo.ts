@@ -1,6 +1,7 @@
 import { MongoClient, MongoServerError, type Db, type IndexDescription } from "mongodb";
 import { redact } from "./config.ts";
 import { errors } from "./errors.ts";
+import { DuplicateKeyError } from "./insert_batcher.ts";
 import type { Logger } from "./logger.ts";
 
 /** The indexes a repository needs, declared beside it and created at start-up. */
@@ -88,5 +89,5 @@ async function ensureIndexes(db: Db, collection: string, specs: IndexDescription
 
 /** True for a duplicate-key error (code 11000) from MongoDB or FerretDB. */
 export function isDuplicateKey(error: unknown): boolean {
-  return error instanceof MongoServerError && error.code === 11000;
+  return (error instanceof MongoServerError || error instanceof DuplicateKeyError) && error.code === 11000;
 }

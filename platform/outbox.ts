@@ -3,6 +3,7 @@ import type { Collection, Db, IndexDescription } from "mongodb";
 import { AppError, errors } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { isDuplicateKey } from "./mongo.ts";
+import { createInsertBatcher } from "./insert_batcher.ts";
 import type { NatsHandle } from "./nats.ts";
 
 /** An event waiting to be published; `id` becomes the JetStream message id (dedup key). */
@@ -29,9 +30,9 @@ export interface Intent<State = unknown> {
   /** The aggregate's state after the change; null for a deletion. */
   state: State | null;
   events: { id: string; subject: string; type: string; payload: Uint8Array | { buffer: Uint8Array } }[];
-  status: "pending" | "applied" | "published";
+  /** "pending" while its writer is at work; "applied" once a relay rolled it forward. */
+  status: "pending" | "applied";
   createdAt: Date;
-  publishedAt?: Date;
 }
 
 /**
@@ -43,9 +44,7 @@ export type Applier = (intent: Intent) => Promise<void>;
 export const OUTBOX_COLLECTION = "outbox";
 /** Ids of intents not yet published: small, so the relay never scans the claims it keeps. */
 export const OUTBOX_QUEUE_COLLECTION = "outbox_queue";
-export const outboxIndexes: IndexDescription[] = [
-  { key: { status: 1, publishedAt: 1 }, name: "status_publishedAt" },
-];
+export const outboxIndexes: IndexDescription[] = [{ key: { createdAt: 1 }, name: "createdAt" }];
 export const outboxQueueIndexes: IndexDescription[] = [{ key: { createdAt: 1 }, name: "createdAt" }];
 
 interface QueueEntry {
@@ -85,7 +84,15 @@ export interface OutboxOptions {
   claimRetentionMs?: number;
 }
 
-/** Creates the outbox and its relay for one service. */
+/**
+ * Creates the outbox and its relay for one service.
+ *
+ * Writes on the hot path are inserts only, group-committed (platform/insert_batcher.ts): the queue
+ * entry, then the intent. A queue entry that exists means "not yet published"; the relay deletes
+ * entries once JetStream has acknowledged every event. Intents committed by this process are handed
+ * to its relay in memory and published at once; the relay's queue scan finds the rest (another
+ * replica's, or a crashed writer's once older than `staleMs`, which it rolls forward first).
+ */
 export function createOutbox(options: OutboxOptions): Outbox {
   const { db, nats, logger, appliers } = options;
   const pollMs = options.pollMs ?? 1000;
@@ -93,15 +100,19 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const claimRetentionMs = options.claimRetentionMs ?? 10 * 60_000;
   const collection: Collection<Intent> = db.collection(OUTBOX_COLLECTION);
   const queue: Collection<QueueEntry> = db.collection(OUTBOX_QUEUE_COLLECTION);
+  const queueInserts = createInsertBatcher(queue);
+  const intentInserts = createInsertBatcher(collection);
   const log = logger.child({ component: "outbox" });
+  /** Intents committed here, waiting for this relay (keyed by _id). */
+  const handedOver = new Map<string, Intent>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = true;
   let wake = false;
+  let lastScan = 0;
   let lastPrune = Date.now();
 
-  // Every query below filters on _id alone: the only filter FerretDB's SQLite backend pushes down.
-  const publish = async (intent: Intent) => {
+  const publishOne = async (intent: Intent) => {
     for (const event of intent.events) {
       const h = headers();
       h.set("Moodpoll-Event-Type", event.type);
@@ -109,11 +120,37 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const payload = event.payload instanceof Uint8Array ? event.payload : event.payload.buffer;
       await nats.js.publish(event.subject, payload, { msgID: event.id, headers: h, timeout: 5000 });
     }
-    await collection.updateOne(
-      { _id: intent._id },
-      { $set: { status: "published", publishedAt: new Date() } },
+  };
+
+  /**
+   * Publishes intents, in version order per aggregate (a consumer sees v7 before v8) and in
+   * parallel across aggregates, then drops their queue entries in one command. Returns the ids
+   * whose events all reached JetStream, and the first failure if some did not.
+   */
+  const publish = async (intents: Intent[]): Promise<{ done: string[]; failure?: Error }> => {
+    const byAggregate = new Map<string, Intent[]>();
+    for (const intent of intents) {
+      const key = `${intent.kind}:${intent.aggregateId}`;
+      byAggregate.set(key, [...(byAggregate.get(key) ?? []), intent]);
+    }
+    const done: string[] = [];
+    let failure: Error | undefined;
+    await Promise.all(
+      [...byAggregate.values()].map(async (group) => {
+        for (const intent of group.sort((a, b) => a.version - b.version)) {
+          try {
+            await publishOne(intent);
+            done.push(intent._id);
+          } catch (error) {
+            failure ??= error instanceof Error ? error : new Error(String(error));
+            return; // later versions of this aggregate wait for the next pass
+          }
+        }
+      }),
     );
-    await queue.deleteOne({ _id: intent._id });
+    // A small collection (only what is unpublished), so one command with $in is cheap everywhere.
+    if (done.length > 0) await queue.deleteMany({ _id: { $in: done } });
+    return failure === undefined ? { done } : { done, failure };
   };
 
   const withdraw = async (id: string) => {
@@ -138,43 +175,86 @@ export function createOutbox(options: OutboxOptions): Outbox {
     }
   };
 
-  const relayOnce = async (): Promise<number> => {
-    let published = 0;
+  /** Queue entries this process was not handed: other replicas' (once stale) and crashed writers'. */
+  const scanQueue = async (): Promise<Intent[]> => {
     const stale = Date.now() - staleMs;
-    for (;;) {
-      const entries = await queue.find({}).sort({ createdAt: 1 }).limit(500).toArray();
-      let progressed = 0;
-      for (const entry of entries) {
-        const intent = await collection.findOne({ _id: entry._id });
-        if (!intent) {
-          // A writer that crashed before recording its claim: nothing to publish.
-          if (entry.createdAt.getTime() < stale) await queue.deleteOne({ _id: entry._id });
-          continue;
-        }
-        if (intent.status === "pending") {
-          if (intent.createdAt.getTime() >= stale) continue; // its writer is still at work
-          if (!(await rollForward(intent))) continue;
-        }
-        await publish(intent);
-        published += intent.events.length;
-        progressed += 1;
+    const ready: Intent[] = [];
+    const entries = await queue.find({}).sort({ createdAt: 1 }).limit(500).toArray();
+    for (const entry of entries) {
+      if (handedOver.has(entry._id)) continue;
+      const intent = await collection.findOne({ _id: entry._id });
+      if (!intent) {
+        // A writer that crashed before recording its claim (or a withdrawn one): nothing to publish.
+        if (entry.createdAt.getTime() < stale) await queue.deleteOne({ _id: entry._id });
+        continue;
       }
-      if (entries.length < 500 || progressed === 0) break;
+      if (intent.status === "pending") {
+        if (intent.createdAt.getTime() >= stale) continue; // its writer is still at work
+        if (!(await rollForward(intent))) continue;
+      }
+      ready.push(intent);
     }
-    if (Date.now() - lastPrune > 60_000) {
-      lastPrune = Date.now();
-      await collection.deleteMany({
-        status: "published",
-        publishedAt: { $lt: new Date(Date.now() - claimRetentionMs) },
-      });
+    return ready;
+  };
+
+  /** Claims older than the retention, except those still queued (unpublished), are dropped. */
+  const prune = async () => {
+    const queued = (await queue.find({}, { projection: { _id: 1 } }).toArray()).map((q) => q._id);
+    await collection.deleteMany({
+      createdAt: { $lt: new Date(Date.now() - claimRetentionMs) },
+      ...(queued.length > 0 ? { _id: { $nin: queued } } : {}),
+    });
+  };
+
+  /** Publishes what this process committed; on failure the rest stays handed over for the next pass. */
+  const publishHandedOver = async (): Promise<number> => {
+    let published = 0;
+    while (handedOver.size > 0) {
+      const local = [...handedOver.values()].slice(0, 500);
+      const { done, failure } = await publish(local);
+      for (const id of done) {
+        published += handedOver.get(id)?.events.length ?? 0;
+        handedOver.delete(id);
+      }
+      if (failure !== undefined) throw failure;
     }
     return published;
   };
 
+  /** Publishes what the queue holds that this process was not handed (or could not publish). */
+  const publishQueued = async (): Promise<number> => {
+    let published = 0;
+    for (;;) {
+      const found = await scanQueue();
+      if (found.length === 0) break;
+      const { done, failure } = await publish(found);
+      const ok = new Set(done);
+      for (const i of found) if (ok.has(i._id)) published += i.events.length;
+      if (failure !== undefined) throw failure;
+      if (found.length < 500) break;
+    }
+    return published;
+  };
+
+  const pass = async (scan: boolean): Promise<number> => {
+    let published = await publishHandedOver();
+    if (scan) {
+      lastScan = Date.now();
+      published += await publishQueued();
+    }
+    if (Date.now() - lastPrune > 60_000) {
+      lastPrune = Date.now();
+      await prune();
+    }
+    return published;
+  };
+
+  const relayOnce = () => pass(true);
+
   const tick = () => {
     if (stopped) return;
     wake = false;
-    running = relayOnce()
+    running = pass(Date.now() - lastScan >= pollMs)
       .catch((error: unknown) => log.warn({ err: error }, "relay pass failed, retrying"))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, wake ? 0 : pollMs);
@@ -203,12 +283,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
       } as Intent;
       // Queue entry first: a claim never exists without the entry that gets it rolled forward.
       try {
-        await queue.insertOne({ _id: intent._id, createdAt: intent.createdAt });
+        await queueInserts.insert({ _id: intent._id, createdAt: intent.createdAt });
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
       }
       try {
-        await collection.insertOne(intent);
+        await intentInserts.insert(intent);
       } catch (error) {
         if (isDuplicateKey(error))
           throw errors.preconditionFailed("The resource was modified concurrently; retry");
@@ -222,11 +302,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         await withdraw(intent._id).catch(() => undefined);
         throw error;
       }
-      await collection
-        .updateOne({ _id: intent._id }, { $set: { status: "applied" } })
-        .catch((error: unknown) => {
-          log.warn({ err: error, intent: intent._id }, "could not mark change applied; the relay will");
-        });
+      handedOver.set(intent._id, intent);
       kick();
     },
     start() {
@@ -238,6 +314,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      // Whatever is still handed over stays queued: the next relay (here or elsewhere) publishes it.
     },
     relayOnce,
   };

@@ -1,5 +1,5 @@
 import type { Collection, Db } from "mongodb";
-import { errors, isDuplicateKey } from "../../../platform/mod.ts";
+import { createInsertBatcher, errors, isDuplicateKey } from "../../../platform/mod.ts";
 import { USERS, type UserRecord } from "./record.ts";
 
 /**
@@ -34,6 +34,8 @@ export interface UserKeys {
 export function createUserKeys(db: Db): UserKeys {
   const keys: Collection<UserKey> = db.collection(USER_KEYS);
   const users: Collection<UserRecord> = db.collection(USERS);
+  // Group-committed: concurrent creates share one insert command (platform/insert_batcher.ts).
+  const inserts = createInsertBatcher(keys);
 
   const release = async (userId: string, list: readonly string[]) => {
     for (const key of list) {
@@ -44,7 +46,7 @@ export function createUserKeys(db: Db): UserKeys {
 
   const claimOne = async (tenantId: string, userId: string, key: string, what: string): Promise<void> => {
     try {
-      await keys.insertOne({ _id: key, userId, tenantId, created: new Date() });
+      await inserts.insert({ _id: key, userId, tenantId, created: new Date() });
       return;
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
@@ -61,16 +63,17 @@ export function createUserKeys(db: Db): UserKeys {
 
   return {
     async claim(tenantId, userId, list) {
-      const claimed: string[] = [];
-      try {
-        for (const { key, what } of list) {
-          await claimOne(tenantId, userId, key, what);
-          claimed.push(key);
-        }
-      } catch (error) {
-        await release(userId, claimed);
-        throw error;
-      }
+      // In parallel, so a user's keys go into the same batch; all or none are kept.
+      const results = await Promise.allSettled(
+        list.map(({ key, what }) => claimOne(tenantId, userId, key, what)),
+      );
+      const failed = results.find((r) => r.status === "rejected");
+      if (!failed) return;
+      await release(
+        userId,
+        list.filter((_, i) => results[i]?.status === "fulfilled").map((c) => c.key),
+      );
+      throw failed.reason;
     },
     release,
     async resolve(key) {

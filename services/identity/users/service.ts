@@ -7,9 +7,11 @@ import { Operator, type Filter, type Page } from "../../../gen/moodpoll/query/v1
 import { createUserKeys, externalIdKeyOf, userNameKey } from "./keys.ts";
 import {
   AppError,
+  createInsertBatcher,
   errors,
   eventMeta,
   filterToMongo,
+  findByIds,
   isDuplicateKey,
   outboxEvent,
   remainingMs,
@@ -73,6 +75,7 @@ function uniquenessError(
 /** Applies a user intent: insert (v1), replace (later versions) or delete (state null). Idempotent. */
 export function userApplier(db: Db): Applier {
   const users: Collection<UserRecord> = db.collection(USERS);
+  const inserts = createInsertBatcher(users);
   return async (intent) => {
     const state = intent.state as UserRecord | null;
     if (state === null) {
@@ -81,7 +84,7 @@ export function userApplier(db: Db): Applier {
     }
     try {
       if (intent.version === 1) {
-        await users.insertOne(state);
+        await inserts.insert(state);
         return;
       }
       // Writers of one user are serialised by their version claims (the outbox), so the update is
@@ -294,12 +297,13 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
     replace,
     async lookup(ctx, ids) {
       const unique = [...new Set(ids)];
-      const found = await users
-        .find(
-          { tenantId: ctx.tenantId, _id: { $in: unique } },
-          { projection: { userName: 1, displayName: 1, active: 1 }, maxTimeMS: remainingMs(ctx) },
-        )
-        .toArray();
+      // Point reads by _id (see platform/by_id.ts), then the tenant is checked here.
+      const found = (
+        await findByIds(users, unique, {
+          projection: { tenantId: 1, userName: 1, displayName: 1, active: 1 },
+          concurrency: 32,
+        })
+      ).filter((u) => u.tenantId === ctx.tenantId);
       const byId = new Map(found.map((u) => [u._id, u]));
       return {
         users: found.map((u) => ({ id: u._id, display: u.displayName ?? u.userName, active: u.active })),

@@ -1,10 +1,10 @@
 import type { Collection, Db } from "mongodb";
-import { isDuplicateKey } from "../../../platform/mod.ts";
+import { deleteByIds, findByIds, isDuplicateKey } from "../../../platform/mod.ts";
+import { liveTeams, membershipsOf } from "./membership_queries.ts";
 import {
   defaultTeamId,
   MEMBERSHIPS,
   membershipId,
-  TEAMS,
   type MemberInput,
   type MembershipRecord,
   type TeamRecord,
@@ -52,7 +52,6 @@ function chunks<T>(items: readonly T[], size = BATCH): T[][] {
  */
 export function createMemberships(db: Db): Memberships {
   const memberships: Collection<MembershipRecord> = db.collection(MEMBERSHIPS);
-  const teams: Collection<TeamRecord> = db.collection(TEAMS);
 
   // "This user has joined a non-default team at some point": existence only (no counter, which
   // FerretDB's non-atomic updates could lose), so placing a brand-new user needs no membership query.
@@ -91,29 +90,18 @@ export function createMemberships(db: Db): Memberships {
   };
 
   const deleteMembers = async (teamId: string, userIds: readonly string[]) => {
-    for (const userId of userIds) await memberships.deleteOne({ _id: membershipId(teamId, userId) });
+    for (const batch of chunks(userIds)) {
+      await deleteByIds(
+        memberships,
+        batch.map((userId) => membershipId(teamId, userId)),
+      );
+    }
   };
 
   const withOtherTeam = async (tenantId: string, userIds: readonly string[], exceptTeamId?: string) => {
-    const result = new Set<string>();
     const excluded = new Set([defaultTeamId(tenantId), ...(exceptTeamId ? [exceptTeamId] : [])]);
-    // Many users (a large team's deletion): one pass over the tenant's memberships beats many $in queries.
-    const wanted = new Set(userIds);
-    const groups: (string[] | undefined)[] = userIds.length > BATCH ? [undefined] : chunks(userIds);
-    for (const batch of groups) {
-      const query = batch ? { tenantId, userId: { $in: batch } } : { tenantId };
-      const rows = (await memberships.find(query, { projection: { teamId: 1, userId: 1 } }).toArray()).filter(
-        (r) => !excluded.has(r.teamId) && wanted.has(r.userId),
-      );
-      if (rows.length === 0) continue;
-      const live = new Set<string>();
-      for (const teamId of new Set(rows.map((r) => r.teamId))) {
-        const team = await teams.findOne({ _id: teamId }, { projection: { deletedAt: 1 } });
-        if (team && !team.deletedAt) live.add(teamId);
-      }
-      for (const row of rows) if (live.has(row.teamId)) result.add(row.userId);
-    }
-    return result;
+    const others = (await liveTeams(db, tenantId)).filter((t) => !excluded.has(t._id));
+    return new Set((await membershipsOf(db, tenantId, userIds, others)).map((r) => r.userId));
   };
 
   const reconcile = async (
@@ -156,14 +144,12 @@ export function createMemberships(db: Db): Memberships {
     },
     async remove(team, userIds) {
       if (userIds.length === 0) return;
-      const displays = new Map<string, string>();
-      for (const userId of userIds) {
-        const m = await memberships.findOne(
-          { _id: membershipId(team._id, userId) },
-          { projection: { display: 1 } },
-        );
-        if (m) displays.set(userId, m.display);
-      }
+      const found = await findByIds(
+        memberships,
+        userIds.map((userId) => membershipId(team._id, userId)),
+        { projection: { userId: 1, display: 1 } },
+      );
+      const displays = new Map(found.map((m) => [m.userId, m.display]));
       await deleteMembers(team._id, userIds);
       await reconcile(team.tenantId, userIds, displays);
     },

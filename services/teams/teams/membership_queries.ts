@@ -1,5 +1,6 @@
-import type { Db } from "mongodb";
-import { MEMBERSHIPS, TEAMS, type MembershipRecord, type TeamRecord } from "./records.ts";
+import type { Collection, Db } from "mongodb";
+import { findByIds } from "../../../platform/mod.ts";
+import { MEMBERSHIPS, membershipId, TEAMS, type MembershipRecord, type TeamRecord } from "./records.ts";
 
 export interface TeamRefRecord {
   id: string;
@@ -7,7 +8,48 @@ export interface TeamRefRecord {
   isDefault: boolean;
 }
 
-/** The live teams of each user (the SCIM User `groups` attribute), two queries for any page size. */
+type LiveTeam = Pick<TeamRecord, "_id" | "displayName" | "isDefault">;
+
+/**
+ * Above this many (user, team) pairs one query over the memberships beats probing each pair.
+ * Probing matters on FerretDB, whose SQLite backend reads a whole collection for any filter but
+ * `_id` equality: a user's teams are a few point reads instead of a scan of every membership.
+ */
+const PROBE_LIMIT = 2000;
+
+/** The tenant's live (not deleted) teams: few per tenant, so one small read. */
+export async function liveTeams(db: Db, tenantId: string): Promise<LiveTeam[]> {
+  return db
+    .collection<TeamRecord>(TEAMS)
+    .find({ tenantId, deletedAt: { $exists: false } }, { projection: { displayName: 1, isDefault: 1 } })
+    .toArray();
+}
+
+/** The memberships of these users in these teams: point reads by derived _id, or one query. */
+export async function membershipsOf(
+  db: Db,
+  tenantId: string,
+  userIds: readonly string[],
+  teams: readonly Pick<TeamRecord, "_id">[],
+): Promise<Pick<MembershipRecord, "teamId" | "userId">[]> {
+  const memberships: Collection<MembershipRecord> = db.collection(MEMBERSHIPS);
+  const users = [...new Set(userIds)];
+  if (users.length === 0 || teams.length === 0) return [];
+  const teamIds = new Set(teams.map((t) => t._id));
+  if (users.length * teams.length <= PROBE_LIMIT) {
+    const ids = users.flatMap((u) => teams.map((t) => membershipId(t._id, u)));
+    return findByIds(memberships, ids, { projection: { teamId: 1, userId: 1 }, concurrency: 32 });
+  }
+  const wanted = new Set(users);
+  const rows = await memberships
+    .find(users.length > 1000 ? { tenantId } : { tenantId, userId: { $in: users } }, {
+      projection: { teamId: 1, userId: 1 },
+    })
+    .toArray();
+  return rows.filter((r) => teamIds.has(r.teamId) && wanted.has(r.userId));
+}
+
+/** The live teams of each user (the SCIM User `groups` attribute). */
 export async function teamsOfUsers(
   db: Db,
   tenantId: string,
@@ -15,21 +57,9 @@ export async function teamsOfUsers(
 ): Promise<Map<string, TeamRefRecord[]>> {
   const result = new Map<string, TeamRefRecord[]>(userIds.map((id) => [id, []]));
   if (userIds.length === 0) return result;
-  const memberships = await db
-    .collection<MembershipRecord>(MEMBERSHIPS)
-    .find({ tenantId, userId: { $in: [...userIds] } }, { projection: { teamId: 1, userId: 1 } })
-    .toArray();
-  const teamIds = [...new Set(memberships.map((m) => m.teamId))];
-  if (teamIds.length === 0) return result;
-  const teams = await db
-    .collection<TeamRecord>(TEAMS)
-    .find(
-      { _id: { $in: teamIds }, deletedAt: { $exists: false } },
-      { projection: { displayName: 1, isDefault: 1 } },
-    )
-    .toArray();
+  const teams = await liveTeams(db, tenantId);
   const byId = new Map(teams.map((t) => [t._id, t]));
-  for (const m of memberships) {
+  for (const m of await membershipsOf(db, tenantId, userIds, teams)) {
     const team = byId.get(m.teamId);
     if (team)
       result.get(m.userId)?.push({ id: team._id, displayName: team.displayName, isDefault: team.isDefault });

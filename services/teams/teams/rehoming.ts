@@ -3,6 +3,7 @@ import type { Collection, Db } from "mongodb";
 import { MemberOrphanedSchema, RehomingCompletedSchema } from "../../../gen/moodpoll/events/v1/events_pb.ts";
 import {
   AppError,
+  deleteByIds,
   eventMeta,
   outboxEvent,
   Subject,
@@ -93,7 +94,10 @@ export function createRehoming(deps: {
           }),
         });
       }
-      for (const m of batch) await memberships.deleteOne({ _id: m._id });
+      await deleteByIds(
+        memberships,
+        batch.map((m) => m._id),
+      );
     }
     const id = `rehomed:${teamId}`;
     await commitOnce({
