@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { access, cp, mkdir, rm, writeFile, chmod, rename } from "node:fs/promises";
+import { access, chmod, cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { constants } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -9,6 +9,8 @@ const run = promisify(execFile);
 /** Pinned versions of the development servers (ENVIRONMENT.md has why these two). */
 export const TOOL_VERSIONS = {
   ferretdb: "v1.24.2",
+  /** Our build of it: the module plus the patch described at {@link patchFerretDb}. */
+  ferretdbBuild: "v1.24.2-moodpoll.1",
   natsServer: "v2.12.1",
   // 5.8 needs Go 1.27; 5.7.1 builds with the Go 1.26 these machines have.
   kustomize: "v5.7.1",
@@ -63,7 +65,7 @@ async function goBuild(args: string[], cwd: string, env: NodeJS.ProcessEnv, what
  * a writable copy of the module with that file written in.
  */
 export async function ensureFerretDb(log: (line: string) => void = console.error): Promise<string> {
-  const bin = join(toolsDir(), "bin", `ferretdb-${TOOL_VERSIONS.ferretdb}`);
+  const bin = join(toolsDir(), "bin", `ferretdb-${TOOL_VERSIONS.ferretdbBuild}`);
   if (await executable(bin)) return bin;
   const env = await goEnv();
   step(`building FerretDB ${TOOL_VERSIONS.ferretdb} with Go (first run only, ~2 minutes)...`, log);
@@ -84,12 +86,29 @@ export async function ensureFerretDb(log: (line: string) => void = console.error
   await cp(moduleDir, src, { recursive: true });
   await run("chmod", ["-R", "u+w", src]);
   await writeFile(join(src, "build", "version", "version.txt"), `${TOOL_VERSIONS.ferretdb}\n`);
+  await patchFerretDb(src);
   await mkdir(join(toolsDir(), "bin"), { recursive: true });
   await goBuild(["build", "-o", `${bin}.tmp`, "./cmd/ferretdb"], src, env, "FerretDB");
   await rename(`${bin}.tmp`, bin);
   await rm(src, { recursive: true, force: true });
   step("FerretDB built", log);
   return bin;
+}
+
+/**
+ * FerretDB 1.24's SQLite backend looks documents up by `_ferretdb_sjson->'$._id'`, but creates its
+ * unique `_id` index on `_ferretdb_sjson->"_id"`. SQLite matches index expressions by their text,
+ * so every `_id` lookup, update and delete scanned the whole table (EXPLAIN QUERY PLAN: `SCAN`);
+ * cost grew with the collection (docs/PERFORMANCE.md). Both expressions extract the same value, so
+ * the lookup is rewritten to the index's form (`->'_id'`, plan: `SEARCH … USING INDEX`).
+ */
+async function patchFerretDb(src: string): Promise<void> {
+  const file = join(src, "internal", "backends", "sqlite", "metadata", "metadata.go");
+  const text = await readFile(file, "utf8");
+  const from = `IDColumn = DefaultColumn + "->'$._id'"`;
+  if (!text.includes(from))
+    throw new ToolInstallError(`Cannot patch FerretDB: "${from}" not found in ${file}`);
+  await writeFile(file, text.replace(from, `IDColumn = DefaultColumn + "->'_id'"`));
 }
 
 /** nats-server with JetStream, built statically from the Go module proxy. */

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 
 /** Images the integration suites start; overridable so Docker hosts can use official images. */
 export const DEFAULT_IMAGES = {
-  mongo: `localhost/moodpoll-ferretdb:${TOOL_VERSIONS.ferretdb}`,
+  mongo: `localhost/moodpoll-ferretdb:${TOOL_VERSIONS.ferretdbBuild}`,
   nats: `localhost/moodpoll-nats:${TOOL_VERSIONS.natsServer}`,
 } as const;
 
