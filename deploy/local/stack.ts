@@ -89,6 +89,9 @@ export interface RunningServices {
   stop(): Promise<void>;
 }
 
+/** Old-space cap of each service in the local stack (the Kubernetes manifests set their own). */
+const SERVICE_HEAP_MB = 128;
+
 /**
  * Runs identity, teams and the gateway as supervised child processes under the same Node binary
  * as the caller, and resolves once the gateway's /readyz answers 200.
@@ -104,6 +107,9 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     IDENTITY_ADDRESS: `127.0.0.1:${options.identityPort}`,
     TEAMS_ADDRESS: `127.0.0.1:${options.teamsPort}`,
     PORT: String(options.gatewayPort),
+    // V8 sizes its heap from the machine's memory (GBs here) and collects lazily; a cap keeps each
+    // service's RSS near what it really uses (docs/PERFORMANCE.md). NODE_OPTIONS overrides it.
+    NODE_OPTIONS: process.env["NODE_OPTIONS"] ?? `--max-old-space-size=${SERVICE_HEAP_MB}`,
     ...options.env,
   };
   const service = (name: string, extra: NodeJS.ProcessEnv = {}) =>

@@ -37,13 +37,22 @@ export function usersRoutes(options: UsersRoutesOptions): Router {
   const call = (req: Request, res: Parameters<typeof scimCall>[1]) =>
     scimCall(req, res, { timeoutMs: options.timeoutMs, publicBaseUrl: options.publicBaseUrl });
 
-  const render = async (c: ScimCall, users: User[], attributes: string[], excluded: string[]) => {
-    const groups = wantsAttribute("groups", attributes, excluded)
-      ? await teams.teamsOfUsers(
-          c.ctx,
-          users.map((u) => u.id),
-        )
-      : new Map<string, never[]>();
+  const render = async (
+    c: ScimCall,
+    users: User[],
+    attributes: string[],
+    excluded: string[],
+    options: { justCreated?: boolean } = {},
+  ) => {
+    // A user created a moment ago is in no team yet: the default-team placement follows from the
+    // user.created event (product rule 2), so the 201 needs no call to teams.
+    const groups =
+      wantsAttribute("groups", attributes, excluded) && !options.justCreated
+        ? await teams.teamsOfUsers(
+            c.ctx,
+            users.map((u) => u.id),
+          )
+        : new Map<string, never[]>();
     return users.map((u) =>
       project(renderUser(u, groups.get(u.id) ?? [], c.baseUrl), attributes, excluded, userResourceType),
     );
@@ -57,7 +66,7 @@ export function usersRoutes(options: UsersRoutesOptions): Router {
     req: Request,
   ) => {
     const { attributes, excluded } = queryOf(req);
-    const [body] = await render(c, [user], attributes, excluded);
+    const [body] = await render(c, [user], attributes, excluded, { justCreated: status === 201 });
     const headers: Record<string, string> = { ETag: etagOf(user.version) };
     if (status === 201) headers["Location"] = `${c.baseUrl}/Users/${user.id}`;
     sendScim(res, status, body, headers);

@@ -74,8 +74,10 @@ export function identityEventsConsumer(deps: {
           const user = e.user;
           if (!user?.id || !user.tenantId) throw errors.invalidArgument("UserChanged without a user");
           const display = user.displayName ?? user.userName;
-          const before = await known.findOne({ _id: user.id });
-          if (event.subject === Subject.UserUpdated && before?.display === display) return; // nothing teams shows changed
+          if (event.subject === Subject.UserUpdated) {
+            const before = await known.findOne({ _id: user.id });
+            if (before?.display === display) return; // nothing teams shows changed
+          }
           await known.updateOne(
             { _id: user.id },
             { $set: { tenantId: user.tenantId, display } },

@@ -95,6 +95,7 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
   const members: Collection<MembershipRecord> = deps.db.collection(MEMBERSHIPS);
   const memberships = deps.memberships ?? createMemberships(deps.db);
   const apply = teamApplier(deps.db, memberships);
+  const defaultTeamsSeen = new Set<string>();
 
   const load = async (ctx: RequestContext, id: string) => {
     // By _id alone (FerretDB pushes down nothing else), then tenant and liveness are checked here.
@@ -306,7 +307,12 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
     },
     async ensureDefaultTeam(ctx, name) {
       const id = defaultTeamId(ctx.tenantId);
-      if (await teams.findOne({ _id: id }, { projection: { _id: 1 } })) return;
+      // A default team is never deleted, so "it exists" can be remembered (one read per tenant).
+      if (defaultTeamsSeen.has(id)) return;
+      if (await teams.findOne({ _id: id }, { projection: { _id: 1 } })) {
+        defaultTeamsSeen.add(id);
+        return;
+      }
       const now = new Date();
       for (const candidate of [
         name.trim() || DEFAULT_TEAM_NAME,
