@@ -14,6 +14,7 @@ import type { ManagedProcess } from "../deploy/local/processes.ts";
 export interface BenchStack extends AsyncDisposable {
   services: RunningServices;
   mongoUrl: string;
+  natsUrl: string;
   scimUrl: string;
 }
 
@@ -43,6 +44,7 @@ export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<Benc
   return {
     services,
     mongoUrl: ferret.url,
+    natsUrl: nats.url,
     scimUrl: `${services.gatewayUrl}/scim/v2`,
     async [Symbol.asyncDispose]() {
       await services.stop();

@@ -22,6 +22,15 @@ export interface ConsumerSpec {
   readonly maxDeliver?: number;
   /** Events handled at once (default 1: in order). Only for handlers whose events commute. */
   readonly concurrency?: number;
+  /**
+   * Handles, in stream order, the events that arrived while the previous batch was being handled
+   * (group commit: one database command for many events under load, one event at a time when
+   * idle). Must have the same effect as `handle` on each event in turn. If it throws, each event
+   * of the batch goes through `handle` on its own, so one bad event cannot hold back the others.
+   */
+  handleBatch?(events: readonly InboundEvent[]): Promise<void>;
+  /** Most events given to one `handleBatch` call (default 256). */
+  readonly maxBatch?: number;
 }
 
 export interface RunningConsumer {
@@ -81,15 +90,16 @@ export async function startConsumer(
     log.error({ subject: msg.subject, seq: msg.seq, reason }, "event parked");
   };
 
+  const eventOf = (msg: JsMsg): InboundEvent => ({
+    subject: msg.subject,
+    data: msg.data,
+    headers: msg.headers,
+    deliveryCount: msg.info.deliveryCount,
+  });
+
   const handleOne = async (msg: JsMsg) => {
-    const event: InboundEvent = {
-      subject: msg.subject,
-      data: msg.data,
-      headers: msg.headers,
-      deliveryCount: msg.info.deliveryCount,
-    };
     try {
-      await spec.handle(event);
+      await spec.handle(eventOf(msg));
       msg.ack();
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -110,17 +120,53 @@ export async function startConsumer(
     }
   };
 
+  const handleBatch = spec.handleBatch?.bind(spec);
+  const maxBatch = spec.maxBatch ?? 256;
+  /** Handles a batch in one call; on failure, each event on its own (retries and parking as usual). */
+  const handleMany = async (batch: JsMsg[]) => {
+    if (!handleBatch || batch.length === 1) {
+      for (const msg of batch) await handleOne(msg);
+      return;
+    }
+    try {
+      await handleBatch(batch.map(eventOf));
+      for (const msg of batch) msg.ack();
+    } catch (error) {
+      log.warn({ err: error, events: batch.length }, "batch failed, handling its events one by one");
+      for (const msg of batch) await handleOne(msg);
+    }
+  };
+
   const concurrency = Math.max(1, spec.concurrency ?? 1);
   const inFlight = new Set<Promise<void>>();
+  /** Batch mode: messages wait here while the previous batch is handled. */
+  let waiting: JsMsg[] = [];
+  let batchRunning: Promise<void> | undefined;
+  const runBatches = async () => {
+    while (waiting.length > 0) {
+      const batch = waiting.slice(0, maxBatch);
+      waiting = waiting.slice(maxBatch);
+      await handleMany(batch);
+    }
+    batchRunning = undefined;
+  };
   const loop = (async () => {
     while (!stopped) {
       try {
-        messages = await consumer.consume({ max_messages: Math.max(100, concurrency * 4) });
+        const buffer = handleBatch ? maxBatch * 2 : Math.max(100, concurrency * 4);
+        messages = await consumer.consume({ max_messages: buffer });
         for await (const msg of messages) {
+          if (handleBatch) {
+            waiting.push(msg);
+            batchRunning ??= runBatches();
+            if (waiting.length >= maxBatch) await batchRunning;
+            continue;
+          }
           const work = handleOne(msg).finally(() => inFlight.delete(work));
           inFlight.add(work);
           if (inFlight.size >= concurrency) await Promise.race(inFlight);
         }
+        await batchRunning;
         await Promise.all(inFlight);
       } catch (error) {
         if (stopped) break;
@@ -135,6 +181,7 @@ export async function startConsumer(
       stopped = true;
       await messages?.close();
       await loop;
+      await batchRunning;
       await Promise.all(inFlight);
     },
   };

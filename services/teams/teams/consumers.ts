@@ -8,6 +8,7 @@ import {
 } from "../../../gen/moodpoll/events/v1/events_pb.ts";
 import {
   errors,
+  isDuplicateKey,
   Subject,
   type ConsumerSpec,
   type InboundEvent,
@@ -54,57 +55,97 @@ export function identityEventsConsumer(deps: {
 }): ConsumerSpec {
   const known: Collection<KnownUser> = deps.db.collection(KNOWN_USERS);
   const memberships: Collection<MembershipRecord> = deps.db.collection(MEMBERSHIPS);
+  const userChanged = (event: InboundEvent) => {
+    const e = decode(() => fromBinary(UserChangedSchema, event.data), "UserChanged");
+    const user = e.user;
+    if (!user?.id || !user.tenantId) throw errors.invalidArgument("UserChanged without a user");
+    return { user, display: user.displayName ?? user.userName, requestId: e.meta?.requestId ?? "" };
+  };
+
+  /** Product rule 2 for a run of user.created events: each new user starts in the default team. */
+  const placeNewUsers = async (created: ReturnType<typeof userChanged>[]) => {
+    const byTenant = new Map<string, typeof created>();
+    for (const c of created) byTenant.set(c.user.tenantId, [...(byTenant.get(c.user.tenantId) ?? []), c]);
+    for (const [tenantId, users] of byTenant) {
+      await rememberUsers(users.map((u) => ({ _id: u.user.id, tenantId, display: u.display })));
+      await deps.teams.ensureDefaultTeam(contextOf(tenantId, users[0]!.requestId), "");
+      await deps.memberships.placeNewUsers(
+        tenantId,
+        users.map((u) => ({ userId: u.user.id, display: u.display })),
+      );
+    }
+  };
+
+  /**
+   * Records users as known. One already known was recorded by an earlier delivery of the same event
+   * (or updated since, which a late copy of user.created must not undo), so duplicates are skipped.
+   */
+  const rememberUsers = async (docs: KnownUser[]) => {
+    try {
+      await known.insertMany(docs, { ordered: false });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+  };
+
+  const handle = async (event: InboundEvent) => {
+    switch (event.subject) {
+      case Subject.TenantCreated: {
+        const e = decode(() => fromBinary(TenantCreatedSchema, event.data), "TenantCreated");
+        const tenantId = e.tenant?.id ?? "";
+        await deps.teams.ensureDefaultTeam(
+          contextOf(tenantId, e.meta?.requestId ?? ""),
+          e.tenant?.settings?.defaultTeamName ?? "",
+        );
+        return;
+      }
+      case Subject.UserCreated:
+        await placeNewUsers([userChanged(event)]);
+        return;
+      case Subject.UserUpdated: {
+        const { user, display } = userChanged(event);
+        const before = await known.findOne({ _id: user.id });
+        if (before?.display === display) return; // nothing teams shows changed
+        await known.updateOne(
+          { _id: user.id },
+          { $set: { tenantId: user.tenantId, display } },
+          { upsert: true },
+        );
+        await memberships.updateMany(
+          { tenantId: user.tenantId, userId: user.id, display: { $ne: display } },
+          { $set: { display } },
+        );
+        return;
+      }
+      case Subject.UserDeleted: {
+        const e = decode(() => fromBinary(UserDeletedSchema, event.data), "UserDeleted");
+        const tenantId = e.meta?.tenantId ?? "";
+        await memberships.deleteMany({ tenantId, userId: e.userId });
+        await known.deleteOne({ _id: e.userId });
+        return;
+      }
+      default:
+        deps.logger.warn({ subject: event.subject }, "ignored an event of an unexpected subject");
+    }
+  };
+
   return {
     durable: "teams-identity-events",
     filterSubjects: [Subject.TenantCreated, Subject.UserCreated, Subject.UserUpdated, Subject.UserDeleted],
-    async handle(event: InboundEvent) {
-      switch (event.subject) {
-        case Subject.TenantCreated: {
-          const e = decode(() => fromBinary(TenantCreatedSchema, event.data), "TenantCreated");
-          const tenantId = e.tenant?.id ?? "";
-          await deps.teams.ensureDefaultTeam(
-            contextOf(tenantId, e.meta?.requestId ?? ""),
-            e.tenant?.settings?.defaultTeamName ?? "",
-          );
-          return;
+    handle,
+    // In stream order; a run of user.created events (a provisioning burst) is placed together.
+    async handleBatch(events) {
+      let created: ReturnType<typeof userChanged>[] = [];
+      for (const event of events) {
+        if (event.subject === Subject.UserCreated) {
+          created.push(userChanged(event));
+          continue;
         }
-        case Subject.UserCreated:
-        case Subject.UserUpdated: {
-          const e = decode(() => fromBinary(UserChangedSchema, event.data), "UserChanged");
-          const user = e.user;
-          if (!user?.id || !user.tenantId) throw errors.invalidArgument("UserChanged without a user");
-          const display = user.displayName ?? user.userName;
-          if (event.subject === Subject.UserUpdated) {
-            const before = await known.findOne({ _id: user.id });
-            if (before?.display === display) return; // nothing teams shows changed
-          }
-          await known.updateOne(
-            { _id: user.id },
-            { $set: { tenantId: user.tenantId, display } },
-            { upsert: true },
-          );
-          if (event.subject === Subject.UserCreated) {
-            // Product rule 2: a new user starts in the default team (unless already in a team).
-            await deps.teams.ensureDefaultTeam(contextOf(user.tenantId, e.meta?.requestId ?? ""), "");
-            await deps.memberships.placeNewUser(user.tenantId, user.id, display);
-          } else {
-            await memberships.updateMany(
-              { tenantId: user.tenantId, userId: user.id, display: { $ne: display } },
-              { $set: { display } },
-            );
-          }
-          return;
-        }
-        case Subject.UserDeleted: {
-          const e = decode(() => fromBinary(UserDeletedSchema, event.data), "UserDeleted");
-          const tenantId = e.meta?.tenantId ?? "";
-          await memberships.deleteMany({ tenantId, userId: e.userId });
-          await known.deleteOne({ _id: e.userId });
-          return;
-        }
-        default:
-          deps.logger.warn({ subject: event.subject }, "ignored an event of an unexpected subject");
+        await placeNewUsers(created);
+        created = [];
+        await handle(event);
       }
+      await placeNewUsers(created);
     },
   };
 }

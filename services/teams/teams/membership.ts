@@ -30,8 +30,8 @@ export interface Memberships {
     userIds: readonly string[],
     displays?: ReadonlyMap<string, string>,
   ): Promise<void>;
-  /** Places a user who was just created: the default team, unless they already joined a team. */
-  placeNewUser(tenantId: string, userId: string, display: string): Promise<void>;
+  /** Places users who were just created: the default team, unless they already joined a team. */
+  placeNewUsers(tenantId: string, users: readonly MemberInput[]): Promise<void>;
   /** Inserts memberships that do not exist yet (duplicates are ignored). */
   insertMissing(tenantId: string, teamId: string, members: readonly MemberInput[]): Promise<void>;
 }
@@ -134,13 +134,28 @@ export function createMemberships(db: Db): Memberships {
           members.map((m) => m.userId),
         );
     },
-    async placeNewUser(tenantId, userId, display) {
+    async placeNewUsers(tenantId, users) {
       // No marker: the user never joined a team, so the default team is right without a query.
-      if (!(await joinedMarkers.findOne({ _id: userId }, { projection: { _id: 1 } }))) {
-        await insertMissing(tenantId, defaultTeamId(tenantId), [{ userId, display }]);
-        return;
-      }
-      await reconcile(tenantId, [userId], new Map([[userId, display]]));
+      const joined = new Set(
+        (
+          await findByIds(
+            joinedMarkers,
+            users.map((u) => u.userId),
+            { concurrency: 32 },
+          )
+        ).map((m) => m._id),
+      );
+      await insertMissing(
+        tenantId,
+        defaultTeamId(tenantId),
+        users.filter((u) => !joined.has(u.userId)),
+      );
+      const rest = users.filter((u) => joined.has(u.userId));
+      await reconcile(
+        tenantId,
+        rest.map((u) => u.userId),
+        new Map(rest.map((u) => [u.userId, u.display])),
+      );
     },
     async remove(team, userIds) {
       if (userIds.length === 0) return;
