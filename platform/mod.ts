@@ -22,7 +22,15 @@ export {
   type InboundEvent,
   type RunningConsumer,
 } from "./consumer.ts";
-export { createOutbox, type Applier, type Intent, type Outbox, type OutboxEvent } from "./outbox.ts";
+export {
+  createOutbox,
+  eventsOnly,
+  type Applier,
+  type ApplyResult,
+  type Intent,
+  type Outbox,
+  type OutboxEvent,
+} from "./outbox.ts";
 export { registerShutdown, exitOnStartupError, type ShutdownStep } from "./shutdown.ts";
 export { runService, readServiceConfig, type ServiceDeps, type ServiceParts } from "./service_host.ts";
 export { eventMeta, outboxEvent, Subject } from "./events.ts";

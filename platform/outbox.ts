@@ -2,6 +2,7 @@ import { headers } from "@nats-io/transport-node";
 import type { Collection, Db, IndexDescription } from "mongodb";
 import { AppError, errors } from "./errors.ts";
 import type { Logger } from "./logger.ts";
+import { deleteByIds } from "./by_id.ts";
 import { isDuplicateKey } from "./mongo.ts";
 import { createInsertBatcher } from "./insert_batcher.ts";
 import type { NatsHandle } from "./nats.ts";
@@ -17,9 +18,10 @@ export interface OutboxEvent {
 /**
  * A recorded change ("intent"): the new state of one aggregate at one version plus the events the
  * change emits, written as ONE document. Its unique _id `<kind>:<aggregateId>:<version>` makes it
- * the commit point and the optimistic lock at once: only one writer can record version N. Once
- * recorded, the change is rolled forward (applied, then its events published) even after a crash,
- * which is how a state change and its events are "recorded together" without transactions.
+ * the commit point and the optimistic lock at once: while it exists, no other writer can record
+ * version N. Once recorded, the change is rolled forward (applied, then its events published) even
+ * after a crash, which is how a state change and its events are "recorded together" without
+ * transactions. An intent lives only until its events are published.
  */
 export interface Intent<State = unknown> {
   _id: string;
@@ -36,21 +38,20 @@ export interface Intent<State = unknown> {
 }
 
 /**
- * Applies an intent's state to the aggregate's collection. Must be idempotent (it may run twice)
- * and throw an {@link AppError} when the change can never apply (e.g. a unique index refuses it).
+ * Applies an intent's state to the aggregate's collection. Idempotent: it may run twice (a writer,
+ * then a relay that rolls the intent forward after a crash: `rollForward`, where what the crash
+ * left unfinished must be finished). Answers "superseded" when the stored aggregate is already at
+ * or past the intent's version, and throws an {@link AppError} when the change can never apply
+ * (e.g. a unique index refuses it), which withdraws the intent.
  */
-export type Applier = (intent: Intent) => Promise<void>;
+export type Applier = (intent: Intent, options: { rollForward: boolean }) => Promise<ApplyResult>;
+export type ApplyResult = "applied" | "superseded";
+
+/** The applier of intents that only carry events (no aggregate state to write). */
+export const eventsOnly: Applier = () => Promise.resolve("applied");
 
 export const OUTBOX_COLLECTION = "outbox";
-/** Ids of intents not yet published: small, so the relay never scans the claims it keeps. */
-export const OUTBOX_QUEUE_COLLECTION = "outbox_queue";
 export const outboxIndexes: IndexDescription[] = [{ key: { createdAt: 1 }, name: "createdAt" }];
-export const outboxQueueIndexes: IndexDescription[] = [{ key: { createdAt: 1 }, name: "createdAt" }];
-
-interface QueueEntry {
-  _id: string;
-  createdAt: Date;
-}
 
 export interface Outbox {
   /**
@@ -77,30 +78,22 @@ export interface OutboxOptions {
   pollMs?: number;
   /** A pending intent older than this is considered abandoned by its writer and rolled forward. */
   staleMs?: number;
-  /**
-   * How long a published intent is kept as the claim of its version. Longer than any request can
-   * take, so a writer that read an old version cannot claim a version that was already written.
-   */
-  claimRetentionMs?: number;
 }
 
 /**
  * Creates the outbox and its relay for one service.
  *
- * Writes on the hot path are inserts only, group-committed (platform/insert_batcher.ts): the queue
- * entry, then the intent. A queue entry that exists means "not yet published"; the relay deletes
- * entries once JetStream has acknowledged every event. Intents committed by this process are handed
- * to its relay in memory and published at once; the relay's queue scan finds the rest (another
- * replica's, or a crashed writer's once older than `staleMs`, which it rolls forward first).
+ * The hot path is one group-committed insert (platform/insert_batcher.ts) of the intent, the apply,
+ * and a hand-over in memory to this process's relay, which publishes at once and then deletes the
+ * intents whose events JetStream acknowledged (by _id, one command). The collection therefore
+ * holds only changes in flight, and the relay's periodic scan of it finds the rest cheaply:
+ * another replica's intents or a crashed writer's, once older than `staleMs`, rolled forward first.
  */
 export function createOutbox(options: OutboxOptions): Outbox {
   const { db, nats, logger, appliers } = options;
   const pollMs = options.pollMs ?? 1000;
   const staleMs = options.staleMs ?? 10_000;
-  const claimRetentionMs = options.claimRetentionMs ?? 10 * 60_000;
   const collection: Collection<Intent> = db.collection(OUTBOX_COLLECTION);
-  const queue: Collection<QueueEntry> = db.collection(OUTBOX_QUEUE_COLLECTION);
-  const queueInserts = createInsertBatcher(queue);
   const intentInserts = createInsertBatcher(collection);
   const log = logger.child({ component: "outbox" });
   /** Intents committed here, waiting for this relay (keyed by _id). */
@@ -110,7 +103,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let stopped = true;
   let wake = false;
   let lastScan = 0;
-  let lastPrune = Date.now();
 
   const publishOne = async (intent: Intent) => {
     for (const event of intent.events) {
@@ -124,8 +116,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   /**
    * Publishes intents, in version order per aggregate (a consumer sees v7 before v8) and in
-   * parallel across aggregates, then drops their queue entries in one command. Returns the ids
-   * whose events all reached JetStream, and the first failure if some did not.
+   * parallel across aggregates, then deletes them. Returns the ids whose events all reached
+   * JetStream, and the first failure if some did not.
    */
   const publish = async (intents: Intent[]): Promise<{ done: string[]; failure?: Error }> => {
     const byAggregate = new Map<string, Intent[]>();
@@ -148,14 +140,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
         }
       }),
     );
-    // A small collection (only what is unpublished), so one command with $in is cheap everywhere.
-    if (done.length > 0) await queue.deleteMany({ _id: { $in: done } });
+    await deleteByIds(collection, done);
     return failure === undefined ? { done } : { done, failure };
-  };
-
-  const withdraw = async (id: string) => {
-    await collection.deleteOne({ _id: id });
-    await queue.deleteOne({ _id: id });
   };
 
   /** Applies an abandoned intent; false when it was withdrawn instead. */
@@ -163,31 +149,25 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const apply = appliers[intent.kind];
     if (!apply) throw new Error(`No applier for intent kind "${intent.kind}"`);
     try {
-      await apply(intent);
+      await apply(intent, { rollForward: true }); // "superseded" here means done before the crash
       await collection.updateOne({ _id: intent._id }, { $set: { status: "applied" } });
       log.warn({ intent: intent._id }, "rolled forward a pending change left by an interrupted writer");
       return true;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      await withdraw(intent._id);
+      await collection.deleteOne({ _id: intent._id });
       log.warn({ intent: intent._id, reason: error.message }, "withdrew a pending change that cannot apply");
       return false;
     }
   };
 
-  /** Queue entries this process was not handed: other replicas' (once stale) and crashed writers'. */
-  const scanQueue = async (): Promise<Intent[]> => {
+  /** Intents this process was not handed: other replicas' (once stale) and crashed writers'. */
+  const scan = async (): Promise<Intent[]> => {
     const stale = Date.now() - staleMs;
     const ready: Intent[] = [];
-    const entries = await queue.find({}).sort({ createdAt: 1 }).limit(500).toArray();
-    for (const entry of entries) {
-      if (handedOver.has(entry._id)) continue;
-      const intent = await collection.findOne({ _id: entry._id });
-      if (!intent) {
-        // A writer that crashed before recording its claim (or a withdrawn one): nothing to publish.
-        if (entry.createdAt.getTime() < stale) await queue.deleteOne({ _id: entry._id });
-        continue;
-      }
+    const found = await collection.find({}).sort({ createdAt: 1 }).limit(500).toArray();
+    for (const intent of found) {
+      if (handedOver.has(intent._id)) continue;
       if (intent.status === "pending") {
         if (intent.createdAt.getTime() >= stale) continue; // its writer is still at work
         if (!(await rollForward(intent))) continue;
@@ -195,15 +175,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
       ready.push(intent);
     }
     return ready;
-  };
-
-  /** Claims older than the retention, except those still queued (unpublished), are dropped. */
-  const prune = async () => {
-    const queued = (await queue.find({}, { projection: { _id: 1 } }).toArray()).map((q) => q._id);
-    await collection.deleteMany({
-      createdAt: { $lt: new Date(Date.now() - claimRetentionMs) },
-      ...(queued.length > 0 ? { _id: { $nin: queued } } : {}),
-    });
   };
 
   /** Publishes what this process committed; on failure the rest stays handed over for the next pass. */
@@ -221,11 +192,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
     return published;
   };
 
-  /** Publishes what the queue holds that this process was not handed (or could not publish). */
-  const publishQueued = async (): Promise<number> => {
+  /** Publishes what the collection holds that this process was not handed (or could not publish). */
+  const publishFound = async (): Promise<number> => {
     let published = 0;
     for (;;) {
-      const found = await scanQueue();
+      const found = await scan();
       if (found.length === 0) break;
       const { done, failure } = await publish(found);
       const ok = new Set(done);
@@ -236,15 +207,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
     return published;
   };
 
-  const pass = async (scan: boolean): Promise<number> => {
+  const pass = async (withScan: boolean): Promise<number> => {
     let published = await publishHandedOver();
-    if (scan) {
+    if (withScan) {
       lastScan = Date.now();
-      published += await publishQueued();
-    }
-    if (Date.now() - lastPrune > 60_000) {
-      lastPrune = Date.now();
-      await prune();
+      published += await publishFound();
     }
     return published;
   };
@@ -281,12 +248,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
         status: "pending",
         createdAt: new Date(),
       } as Intent;
-      // Queue entry first: a claim never exists without the entry that gets it rolled forward.
-      try {
-        await queueInserts.insert({ _id: intent._id, createdAt: intent.createdAt });
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-      }
       try {
         await intentInserts.insert(intent);
       } catch (error) {
@@ -294,13 +255,24 @@ export function createOutbox(options: OutboxOptions): Outbox {
           throw errors.preconditionFailed("The resource was modified concurrently; retry");
         throw error;
       }
+      let result: ApplyResult;
       try {
-        await apply(intent);
+        result = await apply(intent, { rollForward: false });
       } catch (error) {
         // Withdraw: the change did not happen, so neither may its events. If this fails too, the
         // relay's roll-forward meets the same refusal and withdraws it then.
-        await withdraw(intent._id).catch(() => undefined);
+        await collection.deleteOne({ _id: intent._id }).catch(() => undefined);
         throw error;
+      }
+      if (result === "superseded") {
+        // The stored aggregate is at or past this version. Either a relay rolled this very intent
+        // forward while the writer stalled (the intent is gone or marked applied: the change is in),
+        // or the writer read an old state and its claim came after the previous holder of this
+        // version had published and cleared its own: refused, so nothing newer is overwritten.
+        const own = await collection.findOne({ _id: intent._id }, { projection: { status: 1 } });
+        if (!own || own.status === "applied") return;
+        await collection.deleteOne({ _id: intent._id }).catch(() => undefined);
+        throw errors.preconditionFailed("The resource was modified concurrently; retry");
       }
       handedOver.set(intent._id, intent);
       kick();
@@ -314,7 +286,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
-      // Whatever is still handed over stays queued: the next relay (here or elsewhere) publishes it.
+      // Whatever is still handed over stays recorded: the next relay (here or elsewhere) publishes it.
     },
     relayOnce,
   };

@@ -4,15 +4,7 @@ import { addHealthService } from "./grpc/health.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { connectMongo, type IndexSpecs, type MongoHandle } from "./mongo.ts";
 import { connectNats, ensureStreams, type NatsHandle } from "./nats.ts";
-import {
-  createOutbox,
-  OUTBOX_COLLECTION,
-  OUTBOX_QUEUE_COLLECTION,
-  outboxIndexes,
-  outboxQueueIndexes,
-  type Applier,
-  type Outbox,
-} from "./outbox.ts";
+import { createOutbox, OUTBOX_COLLECTION, outboxIndexes, type Applier, type Outbox } from "./outbox.ts";
 import { startConsumer, type ConsumerSpec, type RunningConsumer } from "./consumer.ts";
 import { exitOnStartupError, registerShutdown } from "./shutdown.ts";
 
@@ -78,7 +70,6 @@ export async function runService(options: {
       indexes: {
         ...options.indexes,
         [OUTBOX_COLLECTION]: outboxIndexes,
-        [OUTBOX_QUEUE_COLLECTION]: outboxQueueIndexes,
       },
       logger,
       appName: options.name,

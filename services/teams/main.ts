@@ -1,6 +1,6 @@
 // Wiring only: config, connections and shutdown live in platform/runService.
 import "../../platform/require_node.ts";
-import { runService } from "../../platform/mod.ts";
+import { eventsOnly, runService } from "../../platform/mod.ts";
 import { addTeamsHandlers } from "./grpc_handlers.ts";
 import {
   createReconciler,
@@ -13,8 +13,6 @@ import { createMemberships } from "./teams/membership.ts";
 import { teamIndexes } from "./teams/records.ts";
 import { createRehoming } from "./teams/rehoming.ts";
 import { createTeamService, teamApplier } from "./teams/service.ts";
-
-const noop = () => Promise.resolve();
 
 await runService({
   name: "teams",
@@ -29,7 +27,7 @@ await runService({
     const rehoming = createRehoming({ db, outbox, memberships, logger });
     addTeamsHandlers(server, { db, teams });
     return {
-      appliers: { team: teamApplier(db, memberships), orphans: noop, rehomed: noop },
+      appliers: { team: teamApplier(db, memberships), orphans: eventsOnly, rehomed: eventsOnly },
       consumers: [
         tenantCreatedConsumer(teams),
         identityEventsConsumer({ db, teams, memberships, logger }),

@@ -52,15 +52,19 @@ async function messagesOn(subject: string): Promise<string[]> {
   return out;
 }
 
-const things = (db: Db) => db.collection<{ _id: string; v: number }>("things");
+const things = (db: Db) => db.collection<{ _id: string; v: number; version: number }>("things");
+/** A versioned aggregate, written as the services' appliers write theirs. */
 const applier =
   (db: Db): Applier =>
   async (intent) => {
+    const current = await things(db).findOne({ _id: intent.aggregateId });
+    if (current && current.version >= intent.version) return "superseded";
     await things(db).updateOne(
       { _id: intent.aggregateId },
-      { $set: intent.state as { v: number } },
+      { $set: { ...(intent.state as { v: number }), version: intent.version } },
       { upsert: true },
     );
+    return "applied";
   };
 const event = (id: string, subject: string, text: string) => ({
   id,
@@ -86,14 +90,13 @@ test("a committed change is applied and its event published once, even by two re
     },
     applier(db),
   );
-  t.deepEqual(await things(db).findOne({ _id: "t1" }), { _id: "t1", v: 1 });
-  // b finds the queued change first and publishes it, then a publishes what it was handed:
+  t.deepEqual(await things(db).findOne({ _id: "t1" }), { _id: "t1", v: 1, version: 1 });
+  // b finds the recorded change first and publishes it, then a publishes what it was handed:
   // two publications of one event, one message (JetStream dedup by id).
   t.is(await b.relayOnce(), 1);
   t.is(await a.relayOnce(), 1);
   t.deepEqual(await messagesOn(subject), ["one"]);
-  t.is(await db.collection("outbox_queue").countDocuments({}), 0, "published means dequeued");
-  t.truthy(await db.collection("outbox").findOne({ _id: "thing:t1:1" as never }), "the claim is kept");
+  t.is(await db.collection("outbox").countDocuments({}), 0, "published means cleared");
 });
 
 test("a second writer of the same version is refused, so nothing is half-applied", async (t) => {
@@ -103,7 +106,55 @@ test("a second writer of the same version is refused, so nothing is half-applied
   await outbox.commit(intent, applier(db));
   const error = await t.throwsAsync(outbox.commit({ ...intent, state: { v: 99 } }, applier(db)));
   t.is((error as { code?: string }).code, "precondition_failed");
-  t.deepEqual(await things(db).findOne({ _id: "t2" }), { _id: "t2", v: 2 });
+  t.deepEqual(await things(db).findOne({ _id: "t2" }), { _id: "t2", v: 2, version: 2 });
+});
+
+test("a writer that read an old version is refused even after the first claim was published and cleared", async (t) => {
+  const db = client.db(uniqueDbName());
+  const subject = `moodpoll.v1.test.${uniqueDbName()}`;
+  const outbox = createOutbox({ db, nats, logger, appliers: {} });
+  const intent = (v: number) => ({
+    kind: "thing",
+    aggregateId: "t5",
+    tenantId: "x",
+    version: 2,
+    state: { v },
+    events: [event(`thing:t5:2:${v}`, subject, `v=${v}`)],
+  });
+  await outbox.commit(intent(2), applier(db));
+  await outbox.relayOnce();
+  t.is(await db.collection("outbox").countDocuments({}), 0, "the first claim is gone");
+  const error = await t.throwsAsync(outbox.commit(intent(99), applier(db)));
+  t.is((error as { code?: string }).code, "precondition_failed");
+  t.deepEqual(await things(db).findOne({ _id: "t5" }), { _id: "t5", v: 2, version: 2 });
+  await outbox.relayOnce();
+  t.deepEqual(await messagesOn(subject), ["v=2"], "the refused change published nothing");
+  t.is(await db.collection("outbox").countDocuments({}), 0, "and was withdrawn");
+});
+
+test("a writer that stalled while a relay rolled its change forward is told it succeeded", async (t) => {
+  const db = client.db(uniqueDbName());
+  const subject = `moodpoll.v1.test.${uniqueDbName()}`;
+  const writer = createOutbox({ db, nats, logger, appliers: {} });
+  const relay = createOutbox({ db, nats, logger, appliers: { thing: applier(db) }, staleMs: 0 });
+  await writer.commit(
+    {
+      kind: "thing",
+      aggregateId: "t6",
+      tenantId: "x",
+      version: 1,
+      state: { v: 6 },
+      events: [event("thing:t6:1", subject, "six")],
+    },
+    async (intent, options) => {
+      // The writer stalls between recording and applying; meanwhile the relay finishes the change.
+      await relay.relayOnce();
+      return applier(db)(intent, options);
+    },
+  );
+  t.deepEqual(await things(db).findOne({ _id: "t6" }), { _id: "t6", v: 6, version: 1 });
+  await writer.relayOnce();
+  t.deepEqual(await messagesOn(subject), ["six"]);
 });
 
 test("a refused change is withdrawn with its events", async (t) => {
@@ -125,17 +176,13 @@ test("a refused change is withdrawn with its events", async (t) => {
   );
   await outbox.relayOnce();
   t.is(await db.collection("outbox").countDocuments({}), 0);
-  t.is(await db.collection("outbox_queue").countDocuments({}), 0);
   t.deepEqual(await messagesOn(subject), []);
 });
 
 test("a change recorded by a writer that crashed before applying it is rolled forward and published", async (t) => {
   const db = client.db(uniqueDbName());
   const subject = `moodpoll.v1.test.${uniqueDbName()}`;
-  // What a crash right after recording leaves behind: a queued, pending intent, nothing applied.
-  await db
-    .collection("outbox_queue")
-    .insertOne({ _id: "thing:t4:1" as never, createdAt: new Date(Date.now() - 60_000) });
+  // What a crash right after recording leaves behind: a pending intent, nothing applied.
   await db.collection("outbox").insertOne({
     _id: "thing:t4:1" as never,
     kind: "thing",
@@ -149,6 +196,7 @@ test("a change recorded by a writer that crashed before applying it is rolled fo
   });
   const outbox = createOutbox({ db, nats, logger, appliers: { thing: applier(db) }, staleMs: 1000 });
   await outbox.relayOnce();
-  t.deepEqual(await things(db).findOne({ _id: "t4" }), { _id: "t4", v: 4 });
+  t.deepEqual(await things(db).findOne({ _id: "t4" }), { _id: "t4", v: 4, version: 1 });
   t.deepEqual(await messagesOn(subject), ["rolled forward"]);
+  t.is(await db.collection("outbox").countDocuments({}), 0);
 });

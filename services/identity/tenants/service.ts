@@ -42,8 +42,10 @@ export function tenantApplier(db: Db): Applier {
   return async (intent) => {
     try {
       await db.collection<TenantRecord>("tenants").insertOne(intent.state as TenantRecord);
+      return "applied";
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
+      return "superseded";
     }
   };
 }

@@ -78,27 +78,27 @@ export function userApplier(db: Db): Applier {
   const inserts = createInsertBatcher(users);
   return async (intent) => {
     const state = intent.state as UserRecord | null;
-    if (state === null) {
-      await users.deleteOne({ _id: intent.aggregateId });
-      return;
-    }
-    try {
-      if (intent.version === 1) {
+    if (intent.version === 1 && state !== null) {
+      try {
         await inserts.insert(state);
-        return;
+        return "applied";
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        if (await users.findOne({ _id: state._id }, { projection: { _id: 1 } })) return "superseded";
+        throw uniquenessError(error, state);
       }
-      // Writers of one user are serialised by their version claims (the outbox), so the update is
-      // by _id alone (the one filter FerretDB pushes down); a newer stored version is never undone.
-      const current = await users.findOne({ _id: state._id }, { projection: { version: 1 } });
-      if (!current) throw errors.preconditionFailed("The user was deleted concurrently");
-      if (current.version >= state.version) return; // applied before (roll-forward after a crash)
-      await users.replaceOne({ _id: state._id }, state);
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      if (intent.version === 1 && (await users.findOne({ _id: state._id }, { projection: { _id: 1 } })))
-        return; // applied before
-      throw uniquenessError(error, state);
     }
+    // Writers of one user are serialised by their version claims (the outbox), so the write is by
+    // _id alone (the one filter FerretDB pushes down); a newer stored version is never undone.
+    const current = await users.findOne({ _id: intent.aggregateId }, { projection: { version: 1 } });
+    if (!current) {
+      if (state === null) return "superseded"; // deleted already
+      throw errors.preconditionFailed("The user was deleted concurrently");
+    }
+    if (current.version >= intent.version) return "superseded";
+    if (state === null) await users.deleteOne({ _id: intent.aggregateId });
+    else await users.replaceOne({ _id: state._id }, state);
+    return "applied";
   };
 }
 

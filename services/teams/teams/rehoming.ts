@@ -5,6 +5,7 @@ import {
   AppError,
   deleteByIds,
   eventMeta,
+  eventsOnly,
   outboxEvent,
   Subject,
   type Logger,
@@ -36,10 +37,13 @@ export function createRehoming(deps: {
   const memberships: Collection<MembershipRecord> = deps.db.collection(MEMBERSHIPS);
   const log = deps.logger.child({ component: "rehoming" });
 
-  /** Records events once: a second commit of the same intent means it is already recorded. */
+  /**
+   * Records events. A re-run (after a crash) records them again under the same event ids: refused
+   * while the first copy is in flight, otherwise deduplicated by JetStream and by idempotent consumers.
+   */
   const commitOnce = async (input: Parameters<Outbox["commit"]>[0]) => {
     try {
-      await deps.outbox.commit(input, () => Promise.resolve());
+      await deps.outbox.commit(input, eventsOnly);
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== "precondition_failed") throw error;
     }

@@ -68,7 +68,7 @@ const DEFAULT_TEAM_NAME = "Default team";
 /** Applies a team intent (idempotent): the team document, then the member set operations. */
 export function teamApplier(db: Db, memberships: Memberships = createMemberships(db)): Applier {
   const teams: Collection<TeamRecord> = db.collection(TEAMS);
-  return async (intent) => {
+  return async (intent, { rollForward }) => {
     const { team, add, remove } = intent.state as TeamChange;
     if (intent.version === 1) {
       try {
@@ -78,15 +78,21 @@ export function teamApplier(db: Db, memberships: Memberships = createMemberships
         if (!(await teams.findOne({ _id: team._id }, { projection: { _id: 1 } }))) {
           throw errors.uniqueness(`A group named "${team.displayName}" already exists`);
         }
+        // Inserted before: a roll-forward, which finishes the member operations below.
       }
     } else {
       // Serialised by version claims (see userApplier); by _id alone for FerretDB's pushdown.
       const current = await teams.findOne({ _id: team._id }, { projection: { version: 1 } });
       if (!current) throw errors.preconditionFailed("The group was deleted concurrently");
+      if (current.version > team.version) return "superseded";
       if (current.version < team.version) await teams.replaceOne({ _id: team._id }, team);
+      // Written before: a crashed writer's, whose member operations a roll-forward finishes below;
+      // for a writer applying its own intent, someone else's (the outbox refuses it).
+      else if (!rollForward) return "superseded";
     }
     if (add.length > 0) await memberships.add(team, add);
     if (remove.length > 0) await memberships.remove(team, remove);
+    return "applied";
   };
 }
 
