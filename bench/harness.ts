@@ -16,6 +16,8 @@ export interface BenchStack extends AsyncDisposable {
   mongoUrl: string;
   natsUrl: string;
   scimUrl: string;
+  /** Every process of the stack by name: the three services, ferretdb and nats. */
+  pids(): Record<string, number | undefined>;
 }
 
 export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<BenchStack> {
@@ -36,9 +38,11 @@ export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<Benc
     gatewayPort: gatewayPort!,
     identityPort: identityPort!,
     teamsPort: teamsPort!,
-    env: { LOG_LEVEL: "warn", ...env },
+    env: { LOG_LEVEL: process.env["BENCH_LOGS"] === "1" ? "info" : "warn", ...env },
+    // Errors only, or every line with BENCH_LOGS=1 (on stderr, as progress lines are).
     onLine: (name, line) => {
-      if (/"level":"(error|fatal)"/.test(line)) console.error(`[${name}] ${line.slice(0, 300)}`);
+      if (process.env["BENCH_LOGS"] === "1" || /"level":"(error|fatal)"/.test(line))
+        console.error(`[${name}] ${line.slice(0, 300)}`);
     },
   });
   return {
@@ -46,6 +50,11 @@ export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<Benc
     mongoUrl: ferret.url,
     natsUrl: nats.url,
     scimUrl: `${services.gatewayUrl}/scim/v2`,
+    pids: () => ({
+      ...Object.fromEntries(Object.entries(services.processes).map(([name, p]) => [name, p?.pid()])),
+      ferretdb: ferret.proc.pid(),
+      nats: nats.proc.pid(),
+    }),
     async [Symbol.asyncDispose]() {
       await services.stop();
       await Promise.all(servers.map((s) => s.stop()));
@@ -60,6 +69,42 @@ export async function rssMb(pid: number | undefined): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
   return Math.round(kb / 1024);
+}
+
+/** CPU seconds (user + system) each process has used so far (Linux /proc). */
+export async function cpuSeconds(pids: Record<string, number | undefined>): Promise<Record<string, number>> {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const entries = await Promise.all(
+    Object.entries(pids).map(async ([name, pid]) => {
+      if (pid === undefined) return [name, Number.NaN] as const;
+      const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+      return [name, (Number(fields[11]) + Number(fields[12])) / ticksPerSecond] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/**
+ * Measures the CPU the stack spends on a phase, per process and in total, in ms per operation: a
+ * figure that stays put on a noisy machine where throughput does not.
+ */
+export async function cpuDuring<T>(
+  stack: Pick<BenchStack, "pids">,
+  operations: number,
+  phase: () => Promise<T>,
+): Promise<{ result: T; cpuMsPerOp: Record<string, number> }> {
+  const before = await cpuSeconds(stack.pids());
+  const result = await phase();
+  const after = await cpuSeconds(stack.pids());
+  const perOp: Record<string, number> = {};
+  let total = 0;
+  for (const [name, seconds] of Object.entries(after)) {
+    const ms = ((seconds - (before[name] ?? 0)) * 1000) / operations;
+    perOp[name] = Math.round(ms * 100) / 100;
+    total += ms;
+  }
+  perOp["total"] = Math.round(total * 100) / 100;
+  return { result, cpuMsPerOp: perOp };
 }
 
 /** Latency percentiles in ms. */

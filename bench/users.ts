@@ -1,6 +1,6 @@
 import { MongoClient } from "mongodb";
 import { createTenant, oktaUser, scimClient } from "../tests/harness/scim_client.ts";
-import { percentiles, progress, rssMb, runConcurrent, startBenchStack } from "./harness.ts";
+import { cpuDuring, percentiles, progress, rssMb, runConcurrent, startBenchStack } from "./harness.ts";
 
 /**
  * `npm run bench -- users`: create N users with C concurrent clients, page through them with
@@ -25,12 +25,19 @@ export async function benchUsers(options: { users: number; concurrency: number }
   progress(`raw insertOne: ${n} documents`);
 
   let failures = 0;
-  const created = await runConcurrent(n, concurrency, async (i) => {
-    const r = await scim.post("/Users", oktaUser(`user${i}@bench.example`));
-    if (r.status !== 201) failures += 1;
-  });
+  const { result: created, cpuMsPerOp } = await cpuDuring(stack, n, () =>
+    runConcurrent(n, concurrency, async (i) => {
+      const r = await scim.post("/Users", oktaUser(`user${i}@bench.example`));
+      if (r.status !== 201) failures += 1;
+    }),
+  );
   const createRate = Math.round(n / created.seconds);
-  results["create (POST /Users)"] = { perSecond: createRate, failures, ...percentiles(created.latencies) };
+  results["create (POST /Users)"] = {
+    perSecond: createRate,
+    failures,
+    ...percentiles(created.latencies),
+    cpuMsPerUser: cpuMsPerOp,
+  };
   progress(`created ${n} users over SCIM`);
   results["create / raw insert"] =
     `${Math.round((100 * createRate) / (results["raw insertOne"] as { perSecond: number }).perSecond)}%`;

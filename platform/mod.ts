@@ -37,4 +37,9 @@ export { eventMeta, outboxEvent, Subject } from "./events.ts";
 export { filterToMongo, type FieldMap, type FieldMapping } from "./filter_to_mongo.ts";
 export { deleteByIds, findByIds } from "./by_id.ts";
 export { createInsertBatcher, DuplicateKeyError, type InsertBatcher } from "./insert_batcher.ts";
-export { handleOnce, PROCESSED_EVENTS, processedEventIndexes } from "./idempotency.ts";
+export {
+  createOnceHandler,
+  PROCESSED_EVENTS,
+  processedEventIndexes,
+  type OnceHandler,
+} from "./idempotency.ts";

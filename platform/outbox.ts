@@ -104,14 +104,21 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let wake = false;
   let lastScan = 0;
 
+  /**
+   * Publishes an intent's events pipelined: sent in order on the one connection (so stored in
+   * order) without waiting for each acknowledgement. If any is not acknowledged, the intent fails
+   * as a whole and is published again later (the acknowledged ones are then deduplicated).
+   */
   const publishOne = async (intent: Intent) => {
-    for (const event of intent.events) {
-      const h = headers();
-      h.set("Moodpoll-Event-Type", event.type);
-      h.set("Moodpoll-Tenant-Id", intent.tenantId);
-      const payload = event.payload instanceof Uint8Array ? event.payload : event.payload.buffer;
-      await nats.js.publish(event.subject, payload, { msgID: event.id, headers: h, timeout: 5000 });
-    }
+    await Promise.all(
+      intent.events.map((event) => {
+        const h = headers();
+        h.set("Moodpoll-Event-Type", event.type);
+        h.set("Moodpoll-Tenant-Id", intent.tenantId);
+        const payload = event.payload instanceof Uint8Array ? event.payload : event.payload.buffer;
+        return nats.js.publish(event.subject, payload, { msgID: event.id, headers: h, timeout: 5000 });
+      }),
+    );
   };
 
   /**

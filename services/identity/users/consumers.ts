@@ -1,7 +1,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { MemberOrphanedSchema } from "../../../gen/moodpoll/events/v1/events_pb.ts";
 import type { Db } from "mongodb";
-import { errors, handleOnce, Subject, type ConsumerSpec, type Logger } from "../../../platform/mod.ts";
+import { createOnceHandler, errors, Subject, type ConsumerSpec, type Logger } from "../../../platform/mod.ts";
 import type { UserService } from "./service.ts";
 
 /**
@@ -10,10 +10,13 @@ import type { UserService } from "./service.ts";
  */
 export function orphanedMemberConsumer(db: Db, users: UserService, logger: Logger): ConsumerSpec {
   const durable = "identity-member-orphaned";
+  const once = createOnceHandler(db, durable);
   return {
     durable,
     filterSubjects: [Subject.TeamMemberOrphaned],
-    concurrency: 8,
+    // Orphan events are about different users and commute; many at once let their writes share
+    // commands (group commit) when a large team is deleted.
+    concurrency: 32,
     async handle(event) {
       let payload;
       try {
@@ -32,7 +35,7 @@ export function orphanedMemberConsumer(db: Db, users: UserService, logger: Logge
       };
       // Once per event id: a duplicate arriving after the user was reactivated must not disable them again.
       const eventId = payload.meta?.eventId || `orphan:${payload.teamId}:${payload.userId}`;
-      const ran = await handleOnce(db, durable, eventId, async () => {
+      const ran = await once.run(eventId, async () => {
         const user = await users.disable(ctx, payload.userId, { clearWorkingDays: true });
         logger.info(
           { userId: payload.userId, teamId: payload.teamId, found: user !== undefined },

@@ -24,6 +24,7 @@ import {
 } from "../../../platform/mod.ts";
 import { USERS, fromRecord, toRecord, type UserRecord } from "./record.ts";
 import { enforceImmutables, validateUser } from "./rules.ts";
+import { changedFields } from "./changes.ts";
 import { userElementFields, userFields } from "./fields.ts";
 
 export interface UserService {
@@ -120,7 +121,13 @@ function userEvents(
     ];
   }
   if (!before) return [changed("created", Subject.UserCreated, after)];
-  const events = [changed("updated", Subject.UserUpdated, after)];
+  const events = [
+    outboxEvent(`${intentId}:updated`, Subject.UserUpdated, UserChangedSchema, {
+      meta: meta("updated"),
+      user: after,
+      changedFields: changedFields(before, after),
+    }),
+  ];
   if (before.active && !after.active) events.push(changed("deactivated", Subject.UserDeactivated, after));
   if (!before.active && after.active) events.push(changed("reactivated", Subject.UserReactivated, after));
   return events;
@@ -197,6 +204,16 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
         `User ${id} has changed (version ${stored.version}, expected ${expectedVersion})`,
       );
     }
+    return replaceStored(ctx, stored, input);
+  };
+
+  /** Writes `input` over the user as loaded (`stored`); the outbox refuses it if `stored` is stale. */
+  const replaceStored = async (
+    ctx: RequestContext,
+    stored: UserRecord,
+    input: MessageInitShape<typeof UserSchema>,
+  ) => {
+    const id = stored._id;
     const incoming = enforceImmutables(fromRecord(stored), create(UserSchema, input));
     validateUser(incoming);
     const externalChanged = incoming.externalId !== stored.externalId;
@@ -338,7 +355,7 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
         user.active = false;
         if (options.clearWorkingDays) user.workingDays = [];
         try {
-          return await replace(ctx, user, stored.version);
+          return await replaceStored(ctx, stored, user);
         } catch (error) {
           if (!(error instanceof AppError) || error.code !== "precondition_failed" || attempt >= 5)
             throw error;

@@ -59,7 +59,12 @@ export function identityEventsConsumer(deps: {
     const e = decode(() => fromBinary(UserChangedSchema, event.data), "UserChanged");
     const user = e.user;
     if (!user?.id || !user.tenantId) throw errors.invalidArgument("UserChanged without a user");
-    return { user, display: user.displayName ?? user.userName, requestId: e.meta?.requestId ?? "" };
+    return {
+      user,
+      display: user.displayName ?? user.userName,
+      requestId: e.meta?.requestId ?? "",
+      changedFields: e.changedFields,
+    };
   };
 
   /** Product rule 2 for a run of user.created events: each new user starts in the default team. */
@@ -103,7 +108,11 @@ export function identityEventsConsumer(deps: {
         await placeNewUsers([userChanged(event)]);
         return;
       case Subject.UserUpdated: {
-        const { user, display } = userChanged(event);
+        const { user, display, changedFields } = userChanged(event);
+        // Teams shows only a member's display (displayName, else userName). An empty list comes
+        // from a publisher that does not say what changed: then the stored display is compared.
+        const shown = ["displayName", "userName"];
+        if (changedFields.length > 0 && !changedFields.some((f) => shown.includes(f))) return;
         const before = await known.findOne({ _id: user.id });
         if (before?.display === display) return; // nothing teams shows changed
         await known.updateOne(
@@ -183,6 +192,7 @@ export function createReconciler(deps: {
 
   const pass = async () => {
     await deps.rehoming.resumeAll(30_000);
+    await deps.rehoming.purgeAll(60_000);
     let last = "";
     for (;;) {
       const batch = await known

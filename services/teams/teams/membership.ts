@@ -126,8 +126,12 @@ export function createMemberships(db: Db): Memberships {
 
   return {
     async add(team, members) {
-      if (!team.isDefault) await markJoined(members.map((m) => m.userId));
-      await insertMissing(team.tenantId, team._id, members);
+      // The markers only have to exist before the default memberships go (a placement racing with
+      // this join then sees them), so they are written alongside the new memberships.
+      await Promise.all([
+        team.isDefault ? undefined : markJoined(members.map((m) => m.userId)),
+        insertMissing(team.tenantId, team._id, members),
+      ]);
       if (!team.isDefault)
         await deleteMembers(
           defaultTeamId(team.tenantId),

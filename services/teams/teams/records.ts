@@ -14,6 +14,8 @@ export interface TeamRecord {
   deletedAt?: Date;
   /** Set when every member of a deleted team has been re-homed. */
   rehomedAt?: Date;
+  /** Set when a re-homed team's memberships have been removed from storage. */
+  purgedAt?: Date;
   created: Date;
   lastModified: Date;
   version: number;
@@ -48,6 +50,7 @@ export const teamIndexes: Record<string, IndexDescription[]> = {
     { key: { tenantId: 1, displayNameLower: 1 }, name: "tenant_displayName", unique: true },
     { key: { tenantId: 1, created: 1, _id: 1 }, name: "tenant_created" },
     { key: { deletedAt: 1, rehomedAt: 1 }, name: "deleted_rehomed" },
+    { key: { rehomedAt: 1, purgedAt: 1 }, name: "rehomed_purged" },
   ],
   [MEMBERSHIPS]: [
     { key: { teamId: 1, userId: 1 }, name: "team_user", unique: true },

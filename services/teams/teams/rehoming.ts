@@ -3,7 +3,6 @@ import type { Collection, Db } from "mongodb";
 import { MemberOrphanedSchema, RehomingCompletedSchema } from "../../../gen/moodpoll/events/v1/events_pb.ts";
 import {
   AppError,
-  deleteByIds,
   eventMeta,
   eventsOnly,
   outboxEvent,
@@ -19,12 +18,18 @@ const BATCH = 500;
 export interface Rehoming {
   /**
    * Re-homes the members of a deleted team (product rule 8). Safe to run twice or concurrently, and
-   * resumable after a crash: each batch first records the orphans' events and default-team
-   * memberships, and only then deletes the batch's memberships of the deleted team.
+   * resumable after a crash: a second run redoes every batch idempotently (memberships already
+   * there, events deduplicated by id) until the team is marked re-homed.
+   *
+   * The deleted team's own memberships stay in storage until {@link purgeAll}: no read sees them
+   * (every read of a user's teams goes through the live teams), and deleting them one by one would
+   * double the database work of the re-homing itself.
    */
   rehome(teamId: string, requestId: string): Promise<{ orphaned: number; kept: number } | undefined>;
   /** Finishes every deletion whose re-homing has not completed (the level-triggered safety net). */
   resumeAll(olderThanMs: number): Promise<number>;
+  /** Removes the memberships of teams re-homed more than `olderThanMs` ago; returns how many teams. */
+  purgeAll(olderThanMs: number): Promise<number>;
 }
 
 export function createRehoming(deps: {
@@ -59,11 +64,13 @@ export function createRehoming(deps: {
     const started = Date.now();
     // Two reads for the whole team (a scan each on FerretDB), then batches of per-_id writes.
     const members = await memberships.find({ teamId }, { projection: { userId: 1, display: 1 } }).toArray();
+    const readMs = Date.now() - started;
     const others = await deps.memberships.withOtherTeam(
       tenantId,
       members.map((m) => m.userId),
       teamId,
     );
+    const othersMs = Date.now() - started - readMs;
     for (let i = 0; i < members.length; i += BATCH) {
       const batch = members.slice(i, i + BATCH);
       const orphans = batch.filter((m) => !others.has(m.userId));
@@ -98,10 +105,6 @@ export function createRehoming(deps: {
           }),
         });
       }
-      await deleteByIds(
-        memberships,
-        batch.map((m) => m._id),
-      );
     }
     const id = `rehomed:${teamId}`;
     await commitOnce({
@@ -121,7 +124,7 @@ export function createRehoming(deps: {
     });
     await teams.updateOne({ _id: teamId }, { $set: { rehomedAt: new Date() } });
     log.info(
-      { teamId, tenantId, orphaned, kept, ms: Date.now() - started },
+      { teamId, tenantId, orphaned, kept, ms: Date.now() - started, readMs, othersMs },
       "deleted team's members re-homed",
     );
     return { orphaned, kept };
@@ -142,6 +145,22 @@ export function createRehoming(deps: {
         await rehome(team._id, `reconciler:${team._id}`);
       }
       return stale.length;
+    },
+    async purgeAll(olderThanMs) {
+      const done = await teams
+        .find(
+          { rehomedAt: { $lt: new Date(Date.now() - olderThanMs) }, purgedAt: { $exists: false } },
+          { projection: { _id: 1 } },
+        )
+        .limit(100)
+        .toArray();
+      for (const team of done) {
+        // One command: on FerretDB a scan and one delete, far cheaper than a delete per member.
+        const { deletedCount } = await memberships.deleteMany({ teamId: team._id });
+        await teams.updateOne({ _id: team._id }, { $set: { purgedAt: new Date() } });
+        log.info({ teamId: team._id, memberships: deletedCount }, "deleted team's memberships purged");
+      }
+      return done.length;
     },
   };
 }
