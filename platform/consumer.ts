@@ -31,7 +31,22 @@ export interface ConsumerSpec {
   handleBatch?(events: readonly InboundEvent[]): Promise<void>;
   /** Most events given to one `handleBatch` call (default 256). */
   readonly maxBatch?: number;
+  /**
+   * How long a batch waits for company before it is handled (default 0). For handlers whose cost
+   * is per batch rather than per event: a burst then costs a few large writes, not many small ones.
+   */
+  readonly lingerMs?: number;
+  /**
+   * One replica at a time receives this consumer's events (JetStream's pinned client): for
+   * handlers that must be the only writer of what they maintain. If the pinned replica goes away,
+   * another is pinned after {@link EXCLUSIVE_PIN_TTL_MS}.
+   */
+  readonly exclusive?: boolean;
 }
+
+/** How long a silent pinned client keeps its pin before another replica takes over. */
+export const EXCLUSIVE_PIN_TTL_MS = 30_000;
+const EXCLUSIVE_GROUP = "exclusive";
 
 export interface RunningConsumer {
   /** Stops fetching, lets the in-flight handler finish (the "drain consumers" shutdown step). */
@@ -69,6 +84,13 @@ export async function startConsumer(
     filter_subjects: [...spec.filterSubjects],
     ack_wait: nanos(30_000),
     max_ack_pending: 1000,
+    ...(spec.exclusive
+      ? {
+          priority_groups: [EXCLUSIVE_GROUP],
+          priority_policy: "pinned_client" as const, // PriorityPolicy.PinnedClient (a type-only export)
+          priority_timeout: nanos(EXCLUSIVE_PIN_TTL_MS),
+        }
+      : {}),
   };
   try {
     await nats.jsm.consumers.update(EVENT_STREAM, spec.durable, { filter_subjects: config.filter_subjects });
@@ -144,6 +166,8 @@ export async function startConsumer(
   let batchRunning: Promise<void> | undefined;
   const runBatches = async () => {
     while (waiting.length > 0) {
+      if (spec.lingerMs && waiting.length < maxBatch)
+        await new Promise((resolve) => setTimeout(resolve, spec.lingerMs));
       const batch = waiting.slice(0, maxBatch);
       waiting = waiting.slice(maxBatch);
       await handleMany(batch);
@@ -154,7 +178,10 @@ export async function startConsumer(
     while (!stopped) {
       try {
         const buffer = handleBatch ? maxBatch * 2 : Math.max(100, concurrency * 4);
-        messages = await consumer.consume({ max_messages: buffer });
+        messages = await consumer.consume({
+          max_messages: buffer,
+          ...(spec.exclusive ? { group: EXCLUSIVE_GROUP } : {}),
+        });
         for await (const msg of messages) {
           if (handleBatch) {
             waiting.push(msg);

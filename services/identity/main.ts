@@ -6,20 +6,27 @@ import { createTenantService, tenantApplier, tenantIndexes } from "./tenants/ser
 import { USERS, userIndexes } from "./users/record.ts";
 import { orphanedMemberConsumer } from "./users/consumers.ts";
 import { createUserService, userApplier } from "./users/service.ts";
+import { createDirectory, directoryIndexes, directoryProjector } from "./users/directory/mod.ts";
 
 await runService({
   name: "identity",
   portVar: "IDENTITY_GRPC_PORT",
   defaultPort: 50051,
-  indexes: { ...tenantIndexes, [USERS]: userIndexes, [PROCESSED_EVENTS]: processedEventIndexes },
+  indexes: {
+    ...tenantIndexes,
+    ...directoryIndexes,
+    [USERS]: userIndexes,
+    [PROCESSED_EVENTS]: processedEventIndexes,
+  },
   grpcServiceNames: ["moodpoll.identity.v1.TenantService", "moodpoll.identity.v1.UserService"],
   build: ({ mongo, outbox, server, logger }) => {
     const tenants = createTenantService({ db: mongo.db, outbox });
-    const users = createUserService({ db: mongo.db, outbox });
+    const directory = createDirectory(mongo.db);
+    const users = createUserService({ db: mongo.db, outbox, directory });
     addIdentityHandlers(server, { tenants, users });
     return {
       appliers: { tenant: tenantApplier(mongo.db), user: userApplier(mongo.db) },
-      consumers: [orphanedMemberConsumer(mongo.db, users, logger)],
+      consumers: [orphanedMemberConsumer(mongo.db, users, logger), directoryProjector(directory)],
     };
   },
 });

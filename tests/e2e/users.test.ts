@@ -49,7 +49,11 @@ test("tenants are isolated: foreign ids are 404, filters do not cross, the same 
     404,
   );
   t.is((await b.scim.delete(`/Users/${String(inA.body["id"])}`)).status, 404);
-  const listed = await b.scim.get("/Users");
+  // The plain list follows writes through the user directory (milliseconds behind).
+  const listed = await eventually(async () => {
+    const r = await b.scim.get("/Users");
+    return r.body["totalResults"] === 1 ? r : undefined;
+  });
   t.deepEqual(
     listed.body.Resources?.map((r) => r["id"]),
     [inB.body["id"]],
@@ -141,6 +145,10 @@ test("paging is 1-based, stable across pages, and .search, sortBy and projection
       201,
     );
   }
+  // The plain list follows writes through the user directory (milliseconds behind).
+  await eventually(async () =>
+    (await scim.get("/Users?count=0")).body["totalResults"] === 12 ? true : undefined,
+  );
   const seen: string[] = [];
   for (let start = 1; start <= 12; start += 5) {
     const page = await scim.get(`/Users?startIndex=${start}&count=5`);
@@ -233,4 +241,35 @@ test("user changes are published as events exactly once, with the user's state",
   } finally {
     await nc.close();
   }
+});
+
+test("the plain list follows creations, changes and deletions within moments, in creation order", async (t) => {
+  const { scim } = await tenantClient("directory");
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i += 1)
+    ids.push(String((await scim.post("/Users", oktaUser(`d${i}@acme.com`))).body["id"]));
+  const listed = (expect: (body: Record<string, unknown>) => boolean) =>
+    eventually(async () => {
+      const r = await scim.get("/Users?startIndex=1&count=10&attributes=displayName");
+      return expect(r.body) ? r.body : undefined;
+    }, 10_000);
+  let body = await listed((b) => b["totalResults"] === 5);
+  t.deepEqual(
+    (body["Resources"] as { id: string }[]).map((r) => r.id),
+    ids,
+  );
+  await scim.patch(`/Users/${ids[2]}`, {
+    Operations: [{ op: "replace", value: { displayName: "Renamed" } }],
+  });
+  await scim.delete(`/Users/${ids[0]}`);
+  body = await listed((b) => b["totalResults"] === 4 && JSON.stringify(b).includes("Renamed"));
+  t.deepEqual(
+    (body["Resources"] as { id: string; displayName: string }[]).map((r) => [r.id, r.displayName]),
+    [
+      [ids[1], "d1 User"],
+      [ids[2], "Renamed"],
+      [ids[3], "d3 User"],
+      [ids[4], "d4 User"],
+    ],
+  );
 });

@@ -25,6 +25,7 @@ import {
 import { USERS, fromRecord, toRecord, type UserRecord } from "./record.ts";
 import { enforceImmutables, validateUser } from "./rules.ts";
 import { changedFields } from "./changes.ts";
+import type { Directory } from "./directory/mod.ts";
 import { userElementFields, userFields } from "./fields.ts";
 
 export interface UserService {
@@ -117,6 +118,7 @@ function userEvents(
       outboxEvent(`${intentId}:deleted`, Subject.UserDeleted, UserDeletedSchema, {
         meta: meta("deleted"),
         userId: before!.id,
+        user: { ...before!, version: before!.version + 1n },
       }),
     ];
   }
@@ -133,7 +135,7 @@ function userEvents(
   return events;
 }
 
-export function createUserService(deps: { db: Db; outbox: Outbox }): UserService {
+export function createUserService(deps: { db: Db; outbox: Outbox; directory?: Directory }): UserService {
   const users: Collection<UserRecord> = deps.db.collection(USERS);
   const apply = userApplier(deps.db);
   const keys = createUserKeys(deps.db);
@@ -288,6 +290,16 @@ export function createUserService(deps: { db: Db; outbox: Outbox }): UserService
         const offset = query.page?.offset ?? 0;
         const limit = query.page?.limit ?? 100;
         return { users: fast.slice(offset, offset + limit).map(fromRecord), total: fast.length };
+      }
+      // The plain list in its default order (what Okta pages through on import) comes from the
+      // directory: a few page reads instead of a query over every user of the tenant.
+      if (!query.filter?.kind.case && !query.page?.sortBy && !query.page?.descending && deps.directory) {
+        const listed = await deps.directory.read(
+          ctx.tenantId,
+          query.page?.offset ?? 0,
+          query.page?.limit ?? 100,
+        );
+        if (listed) return listed;
       }
       const filter: Document = { tenantId: ctx.tenantId };
       if (query.filter?.kind.case)

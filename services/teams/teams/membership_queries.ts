@@ -49,7 +49,12 @@ export async function membershipsOf(
   return rows.filter((r) => teamIds.has(r.teamId) && wanted.has(r.userId));
 }
 
-/** The live teams of each user (the SCIM User `groups` attribute). */
+/**
+ * The live teams of each user (the SCIM User `groups` attribute). Memberships are read for the
+ * non-default teams only; a user in none of them is in the default team — the invariant of product
+ * rule 7, which every membership change and the reconciler maintain. So a page of users who are
+ * only in the default team costs no membership read at all.
+ */
 export async function teamsOfUsers(
   db: Db,
   tenantId: string,
@@ -58,11 +63,18 @@ export async function teamsOfUsers(
   const result = new Map<string, TeamRefRecord[]>(userIds.map((id) => [id, []]));
   if (userIds.length === 0) return result;
   const teams = await liveTeams(db, tenantId);
+  const ref = (team: LiveTeam): TeamRefRecord => ({
+    id: team._id,
+    displayName: team.displayName,
+    isDefault: team.isDefault,
+  });
   const byId = new Map(teams.map((t) => [t._id, t]));
-  for (const m of await membershipsOf(db, tenantId, userIds, teams)) {
+  const others = teams.filter((t) => !t.isDefault);
+  for (const m of await membershipsOf(db, tenantId, userIds, others)) {
     const team = byId.get(m.teamId);
-    if (team)
-      result.get(m.userId)?.push({ id: team._id, displayName: team.displayName, isDefault: team.isDefault });
+    if (team) result.get(m.userId)?.push(ref(team));
   }
+  const defaultTeam = teams.find((t) => t.isDefault);
+  if (defaultTeam) for (const list of result.values()) if (list.length === 0) list.push(ref(defaultTeam));
   return result;
 }
