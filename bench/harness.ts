@@ -38,7 +38,14 @@ export async function startBenchStack(env: NodeJS.ProcessEnv = {}): Promise<Benc
     gatewayPort: gatewayPort!,
     identityPort: identityPort!,
     teamsPort: teamsPort!,
-    env: { LOG_LEVEL: process.env["BENCH_LOGS"] === "1" ? "info" : "warn", ...env },
+    env: {
+      LOG_LEVEL: process.env["BENCH_LOGS"] === "1" ? "info" : "warn",
+      // e.g. "--max-old-space-size=128 --max-semi-space-size=16 --cpu-prof --cpu-prof-dir=/tmp/prof"
+      ...(process.env["BENCH_SERVICE_NODE_OPTIONS"]
+        ? { NODE_OPTIONS: process.env["BENCH_SERVICE_NODE_OPTIONS"] }
+        : {}),
+      ...env,
+    },
     // Errors only, or every line with BENCH_LOGS=1 (on stderr, as progress lines are).
     onLine: (name, line) => {
       if (process.env["BENCH_LOGS"] === "1" || /"level":"(error|fatal)"/.test(line))

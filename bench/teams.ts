@@ -4,17 +4,18 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { UserChangedSchema } from "../gen/moodpoll/events/v1/events_pb.ts";
 import { Subject } from "../platform/mod.ts";
 import type { UserRecord } from "../services/identity/users/record.ts";
+import { createDirectory } from "../services/identity/users/directory/mod.ts";
 import { toRecord } from "../services/identity/users/record.ts";
 import { userNameKey } from "../services/identity/users/keys.ts";
 import { create } from "@bufbuild/protobuf";
 import { UserSchema } from "../gen/moodpoll/identity/v1/identity_pb.ts";
 import { createTenant, scimClient } from "../tests/harness/scim_client.ts";
 import { cpuDuring, percentiles, progress, rssMb, startBenchStack } from "./harness.ts";
-import { KNOWN_USERS } from "../services/teams/teams/consumers.ts";
 import {
   defaultTeamId,
+  KNOWN_USERS,
   MEMBERSHIPS,
-  membershipId,
+  type KnownUser,
   type MembershipRecord,
 } from "../services/teams/teams/records.ts";
 
@@ -63,26 +64,18 @@ export async function benchTeams(options: { members: number; concurrency: number
         created: now,
       })) as never[],
     );
-    // What the teams service holds for a user it has seen created: its display and the
-    // default-team membership (product rule 2).
+    // What the teams service holds for a user it has seen created (which makes them a member of
+    // the default team, product rule 2).
     await db
       .collection(KNOWN_USERS)
       .insertMany(
         batch.map((u) => ({ _id: u._id, tenantId: tenant.tenantId, display: u.userName })) as never[],
       );
-    const defaultId = defaultTeamId(tenant.tenantId);
-    await db.collection(MEMBERSHIPS).insertMany(
-      batch.map((u) => ({
-        _id: membershipId(defaultId, u._id),
-        tenantId: tenant.tenantId,
-        teamId: defaultId,
-        userId: u._id,
-        display: u.userName,
-        created: now,
-      })) as never[],
-    );
     ids.push(...batch.map((u) => u._id));
   }
+  // Users written without events are not in the user directory yet: build it from the collection
+  // (what its projector does for a tenant it has not seen; services/identity/users/directory).
+  await createDirectory(db).rebuild(tenant.tenantId);
   await client.close();
   progress(`seeded ${n} users`);
 
@@ -175,6 +168,9 @@ export async function benchTeams(options: { members: number; concurrency: number
   });
   // And as Okta sees it: the group is gone, and sampled users list exactly their live teams.
   if ((await scim.get(`/Groups/${bigId}`)).status !== 404) throw new Error("the deleted group still answers");
+  const listed = await scim.get("/Users?count=0");
+  if (listed.body["totalResults"] !== n)
+    throw new Error(`the user list counts ${String(listed.body["totalResults"])}`);
   for (const i of [0, 1, n / 2 - 1, n / 2, n / 2 + 1, n - 1]) {
     const groups = (await scim.get(`/Users/${ids[i]}`)).body["groups"] as { value: string }[];
     const expected = i < n / 2 ? String(other.body["id"]) : defaultTeamId(tenant.tenantId);
@@ -214,13 +210,16 @@ async function verifyRehoming(
       if (m.teamId === teams.deletedTeam) continue;
       teamsOf.set(m.userId, (teamsOf.get(m.userId) ?? new Set()).add(m.teamId));
     }
-    const defaultId = defaultTeamId(tenantId);
+    // The default team is not stored: its members are the known users in no other team.
+    const known = new Set(
+      (await db.collection<KnownUser>(KNOWN_USERS).find({ tenantId }).toArray()).map((u) => u._id),
+    );
     ids.forEach((id, i) => {
       const user = users.get(id);
-      const member = [...(teamsOf.get(id) ?? [])].sort().join(",");
+      const member = [...(teamsOf.get(id) ?? [])].sort().join(",") || (known.has(id) ? "default" : "none");
       const orphan = i >= ids.length / 2;
       const ok = orphan
-        ? user?.active === false && user.workingDays.length === 0 && member === defaultId
+        ? user?.active === false && user.workingDays.length === 0 && member === "default"
         : user?.active === true && user.workingDays.length === 5 && member === teams.otherTeam;
       if (!ok) throw new Error(`re-homing left user ${i} wrong: ${JSON.stringify({ user, member })}`);
     });

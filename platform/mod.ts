@@ -37,9 +37,3 @@ export { eventMeta, outboxEvent, Subject } from "./events.ts";
 export { filterToMongo, type FieldMap, type FieldMapping } from "./filter_to_mongo.ts";
 export { deleteByIds, findByIds } from "./by_id.ts";
 export { createInsertBatcher, DuplicateKeyError, type InsertBatcher } from "./insert_batcher.ts";
-export {
-  createOnceHandler,
-  PROCESSED_EVENTS,
-  processedEventIndexes,
-  type OnceHandler,
-} from "./idempotency.ts";

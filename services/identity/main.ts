@@ -1,6 +1,6 @@
 // Wiring only: config, connections and shutdown live in platform/runService.
 import "../../platform/require_node.ts";
-import { PROCESSED_EVENTS, processedEventIndexes, runService } from "../../platform/mod.ts";
+import { runService } from "../../platform/mod.ts";
 import { addIdentityHandlers } from "./grpc_handlers.ts";
 import { createTenantService, tenantApplier, tenantIndexes } from "./tenants/service.ts";
 import { USERS, userIndexes } from "./users/record.ts";
@@ -16,7 +16,6 @@ await runService({
     ...tenantIndexes,
     ...directoryIndexes,
     [USERS]: userIndexes,
-    [PROCESSED_EVENTS]: processedEventIndexes,
   },
   grpcServiceNames: ["moodpoll.identity.v1.TenantService", "moodpoll.identity.v1.UserService"],
   build: ({ mongo, outbox, server, logger }) => {
@@ -26,7 +25,7 @@ await runService({
     addIdentityHandlers(server, { tenants, users });
     return {
       appliers: { tenant: tenantApplier(mongo.db), user: userApplier(mongo.db) },
-      consumers: [orphanedMemberConsumer(mongo.db, users, logger), directoryProjector(directory)],
+      consumers: [orphanedMemberConsumer(users, logger), directoryProjector(directory)],
     };
   },
 });

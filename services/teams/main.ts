@@ -5,7 +5,6 @@ import { addTeamsHandlers } from "./grpc_handlers.ts";
 import {
   createReconciler,
   identityEventsConsumer,
-  KNOWN_USERS,
   teamDeletedConsumer,
   tenantCreatedConsumer,
 } from "./teams/consumers.ts";
@@ -18,7 +17,7 @@ await runService({
   name: "teams",
   portVar: "TEAMS_GRPC_PORT",
   defaultPort: 50052,
-  indexes: { ...teamIndexes, [KNOWN_USERS]: [{ key: { tenantId: 1 }, name: "tenant" }] },
+  indexes: teamIndexes,
   grpcServiceNames: ["moodpoll.teams.v1.TeamService"],
   build: ({ mongo, outbox, server, logger }) => {
     const db = mongo.db;
@@ -30,14 +29,12 @@ await runService({
       appliers: { team: teamApplier(db, memberships), orphans: eventsOnly, rehomed: eventsOnly },
       consumers: [
         tenantCreatedConsumer(teams),
-        identityEventsConsumer({ db, teams, memberships, logger }),
+        identityEventsConsumer({ db, teams, logger }),
         teamDeletedConsumer(rehoming),
       ],
       background: [
         createReconciler({
-          db,
           rehoming,
-          memberships,
           logger,
           intervalMs: Number(process.env["RECONCILE_INTERVAL_MS"] ?? 60_000),
         }),

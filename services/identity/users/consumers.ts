@@ -1,18 +1,15 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { MemberOrphanedSchema } from "../../../gen/moodpoll/events/v1/events_pb.ts";
-import type { Db } from "mongodb";
-import { createOnceHandler, errors, Subject, type ConsumerSpec, type Logger } from "../../../platform/mod.ts";
+import { errors, Subject, type ConsumerSpec, type Logger } from "../../../platform/mod.ts";
 import type { UserService } from "./service.ts";
 
 /**
  * Product rule 8, identity's half: a member orphaned by a team deletion is disabled and loses their
- * working days. Idempotent: disabling a disabled user with no working days changes nothing.
+ * working days, once per event (the user record remembers the events it has handled).
  */
-export function orphanedMemberConsumer(db: Db, users: UserService, logger: Logger): ConsumerSpec {
-  const durable = "identity-member-orphaned";
-  const once = createOnceHandler(db, durable);
+export function orphanedMemberConsumer(users: UserService, logger: Logger): ConsumerSpec {
   return {
-    durable,
+    durable: "identity-member-orphaned",
     filterSubjects: [Subject.TeamMemberOrphaned],
     // Orphan events are about different users and commute; many at once let their writes share
     // commands (group commit) when a large team is deleted.
@@ -33,20 +30,12 @@ export function orphanedMemberConsumer(db: Db, users: UserService, logger: Logge
         signal: AbortSignal.timeout(30_000),
         deadline: Date.now() + 30_000,
       };
-      // Once per event id: a duplicate arriving after the user was reactivated must not disable them again.
       const eventId = payload.meta?.eventId || `orphan:${payload.teamId}:${payload.userId}`;
-      const ran = await once.run(eventId, async () => {
-        const user = await users.disable(ctx, payload.userId, { clearWorkingDays: true });
-        logger.info(
-          { userId: payload.userId, teamId: payload.teamId, found: user !== undefined },
-          "orphaned member disabled",
-        );
-      });
-      if (!ran)
-        logger.info(
-          { userId: payload.userId, teamId: payload.teamId, eventId },
-          "duplicate orphan event ignored",
-        );
+      const result = await users.disable(ctx, payload.userId, { clearWorkingDays: true, eventId });
+      logger.info(
+        { userId: payload.userId, teamId: payload.teamId, eventId, found: result !== undefined },
+        result?.duplicate ? "duplicate orphan event ignored" : "orphaned member disabled",
+      );
     },
   };
 }

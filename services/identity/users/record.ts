@@ -49,7 +49,16 @@ export interface UserRecord {
   created: Date;
   lastModified: Date;
   version: number;
+  /**
+   * Ids of the last events whose effect this record carries (not part of the SCIM resource): a
+   * duplicate of one, however late, is recognised with the record itself, by the read that the
+   * change needs anyway.
+   */
+  handledEvents?: string[];
 }
+
+/** How many handled event ids a user record remembers. */
+export const HANDLED_EVENTS_KEPT = 20;
 
 export const USERS = "users";
 

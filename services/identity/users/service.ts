@@ -22,7 +22,7 @@ import {
   type OutboxEvent,
   type RequestContext,
 } from "../../../platform/mod.ts";
-import { USERS, fromRecord, toRecord, type UserRecord } from "./record.ts";
+import { HANDLED_EVENTS_KEPT, USERS, fromRecord, toRecord, type UserRecord } from "./record.ts";
 import { enforceImmutables, validateUser } from "./rules.ts";
 import { changedFields } from "./changes.ts";
 import type { Directory } from "./directory/mod.ts";
@@ -47,8 +47,16 @@ export interface UserService {
     ctx: RequestContext,
     ids: readonly string[],
   ): Promise<{ users: { id: string; display: string; active: boolean }[]; missing: string[] }>;
-  /** Product rule 8: an orphaned member is disabled and loses their working days. */
-  disable(ctx: RequestContext, id: string, options: { clearWorkingDays: boolean }): Promise<User | undefined>;
+  /**
+   * Product rule 8: an orphaned member is disabled and loses their working days, once per
+   * `eventId` (a duplicate arriving after the user was reactivated must not disable them again).
+   * Undefined for an unknown user; `duplicate` when the event was handled before.
+   */
+  disable(
+    ctx: RequestContext,
+    id: string,
+    options: { clearWorkingDays: boolean; eventId: string },
+  ): Promise<{ user: User; duplicate: boolean } | undefined>;
 }
 
 const SORT_FIELDS: Record<string, string> = {
@@ -123,11 +131,15 @@ function userEvents(
     ];
   }
   if (!before) return [changed("created", Subject.UserCreated, after)];
+  // A write that changes nothing the user shows (a resent PUT, an event remembered as handled)
+  // announces nothing either.
+  const fields = changedFields(before, after);
+  if (fields.length === 0) return [];
   const events = [
     outboxEvent(`${intentId}:updated`, Subject.UserUpdated, UserChangedSchema, {
       meta: meta("updated"),
       user: after,
-      changedFields: changedFields(before, after),
+      changedFields: fields,
     }),
   ];
   if (before.active && !after.active) events.push(changed("deactivated", Subject.UserDeactivated, after));
@@ -214,10 +226,15 @@ export function createUserService(deps: { db: Db; outbox: Outbox; directory?: Di
     ctx: RequestContext,
     stored: UserRecord,
     input: MessageInitShape<typeof UserSchema>,
+    handledEvent?: string,
   ) => {
     const id = stored._id;
-    const incoming = enforceImmutables(fromRecord(stored), create(UserSchema, input));
+    const current = fromRecord(stored);
+    const incoming = enforceImmutables(current, create(UserSchema, input));
     validateUser(incoming);
+    // Okta resends a whole profile on every push: one that changes nothing writes nothing (and
+    // keeps its version, so an ETag stays valid) unless an event has to be remembered as handled.
+    if (handledEvent === undefined && changedFields(current, incoming).length === 0) return current;
     const externalChanged = incoming.externalId !== stored.externalId;
     if (externalChanged && incoming.externalId !== undefined) {
       // Claimed up front: on FerretDB a unique-index refusal during an update may not say 11000.
@@ -235,6 +252,8 @@ export function createUserService(deps: { db: Db; outbox: Outbox; directory?: Di
       lastModified: new Date(),
       version: stored.version + 1,
     });
+    const handled = [...(stored.handledEvents ?? []), ...(handledEvent ? [handledEvent] : [])];
+    if (handled.length > 0) next.handledEvents = handled.slice(-HANDLED_EVENTS_KEPT);
     try {
       await write(ctx, stored, next, id);
     } catch (error) {
@@ -361,13 +380,14 @@ export function createUserService(deps: { db: Db; outbox: Outbox; directory?: Di
           if (error instanceof AppError && error.code === "not_found") return undefined;
           throw error;
         }
-        if (!stored.active && (!options.clearWorkingDays || stored.workingDays.length === 0))
-          return fromRecord(stored);
+        if (stored.handledEvents?.includes(options.eventId))
+          return { user: fromRecord(stored), duplicate: true };
         const user = fromRecord(stored);
         user.active = false;
         if (options.clearWorkingDays) user.workingDays = [];
         try {
-          return await replaceStored(ctx, stored, user);
+          // Written even when nothing changes, so that the event is remembered as handled.
+          return { user: await replaceStored(ctx, stored, user, options.eventId), duplicate: false };
         } catch (error) {
           if (!(error instanceof AppError) || error.code !== "precondition_failed" || attempt >= 5)
             throw error;

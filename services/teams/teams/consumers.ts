@@ -15,18 +15,9 @@ import {
   type Logger,
   type RequestContext,
 } from "../../../platform/mod.ts";
-import type { Memberships } from "./membership.ts";
-import { MEMBERSHIPS, type MembershipRecord } from "./records.ts";
+import { KNOWN_USERS, MEMBERSHIPS, type KnownUser, type MembershipRecord } from "./records.ts";
 import type { Rehoming } from "./rehoming.ts";
 import type { TeamService } from "./service.ts";
-
-/** Users the teams service has heard of, so the reconciler can find users who are in no team at all. */
-export interface KnownUser {
-  _id: string;
-  tenantId: string;
-  display: string;
-}
-export const KNOWN_USERS = "known_users";
 
 function decode<T>(parse: () => T, what: string): T {
   try {
@@ -45,14 +36,9 @@ const contextOf = (tenantId: string, requestId: string): RequestContext => ({
 
 /**
  * Tenant and user events, handled in stream order by one durable consumer (so a tenant's default
- * team exists before its first user is placed in it). Every handler is idempotent.
+ * team exists before its first user joins it). Every handler is idempotent.
  */
-export function identityEventsConsumer(deps: {
-  db: Db;
-  teams: TeamService;
-  memberships: Memberships;
-  logger: Logger;
-}): ConsumerSpec {
+export function identityEventsConsumer(deps: { db: Db; teams: TeamService; logger: Logger }): ConsumerSpec {
   const known: Collection<KnownUser> = deps.db.collection(KNOWN_USERS);
   const memberships: Collection<MembershipRecord> = deps.db.collection(MEMBERSHIPS);
   const userChanged = (event: InboundEvent) => {
@@ -67,17 +53,16 @@ export function identityEventsConsumer(deps: {
     };
   };
 
-  /** Product rule 2 for a run of user.created events: each new user starts in the default team. */
+  /**
+   * Product rule 2 for a run of user.created events: a new user is known, in no team yet, and so in
+   * the default team (default_team.ts) — which is created here if the tenant's event is still behind.
+   */
   const placeNewUsers = async (created: ReturnType<typeof userChanged>[]) => {
     const byTenant = new Map<string, typeof created>();
     for (const c of created) byTenant.set(c.user.tenantId, [...(byTenant.get(c.user.tenantId) ?? []), c]);
     for (const [tenantId, users] of byTenant) {
-      await rememberUsers(users.map((u) => ({ _id: u.user.id, tenantId, display: u.display })));
       await deps.teams.ensureDefaultTeam(contextOf(tenantId, users[0]!.requestId), "");
-      await deps.memberships.placeNewUsers(
-        tenantId,
-        users.map((u) => ({ userId: u.user.id, display: u.display })),
-      );
+      await rememberUsers(users.map((u) => ({ _id: u.user.id, tenantId, display: u.display })));
     }
   };
 
@@ -173,18 +158,11 @@ export function teamDeletedConsumer(rehoming: Rehoming): ConsumerSpec {
 }
 
 /**
- * The level-triggered safety net: every `intervalMs` it finishes interrupted re-homings and
- * recomputes the default-team invariant for every known user, so a missed or reordered event
- * cannot leave the data wrong for long.
+ * The level-triggered safety net: every `intervalMs` it finishes re-homings that were interrupted
+ * (from the teams' stored state) and purges the memberships of teams re-homed a while ago. (The
+ * default-team invariant needs no repair: it is derived, see default_team.ts.)
  */
-export function createReconciler(deps: {
-  db: Db;
-  rehoming: Rehoming;
-  memberships: Memberships;
-  logger: Logger;
-  intervalMs?: number;
-}) {
-  const known: Collection<KnownUser> = deps.db.collection(KNOWN_USERS);
+export function createReconciler(deps: { rehoming: Rehoming; logger: Logger; intervalMs?: number }) {
   const intervalMs = deps.intervalMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -193,25 +171,6 @@ export function createReconciler(deps: {
   const pass = async () => {
     await deps.rehoming.resumeAll(30_000);
     await deps.rehoming.purgeAll(60_000);
-    let last = "";
-    for (;;) {
-      const batch = await known
-        .find({ _id: { $gt: last } })
-        .sort({ _id: 1 })
-        .limit(1000)
-        .toArray();
-      if (batch.length === 0) break;
-      const byTenant = new Map<string, KnownUser[]>();
-      for (const u of batch) byTenant.set(u.tenantId, [...(byTenant.get(u.tenantId) ?? []), u]);
-      for (const [tenantId, users] of byTenant) {
-        await deps.memberships.reconcile(
-          tenantId,
-          users.map((u) => u._id),
-          new Map(users.map((u) => [u._id, u.display])),
-        );
-      }
-      last = batch[batch.length - 1]!._id;
-    }
   };
 
   const schedule = () => {

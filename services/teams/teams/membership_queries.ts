@@ -1,6 +1,15 @@
 import type { Collection, Db } from "mongodb";
 import { findByIds } from "../../../platform/mod.ts";
-import { MEMBERSHIPS, membershipId, TEAMS, type MembershipRecord, type TeamRecord } from "./records.ts";
+import { defaultTeamMembers, withDefaultTeam } from "./default_team.ts";
+import {
+  KNOWN_USERS,
+  MEMBERSHIPS,
+  membershipId,
+  TEAMS,
+  type KnownUser,
+  type MembershipRecord,
+  type TeamRecord,
+} from "./records.ts";
 
 export interface TeamRefRecord {
   id: string;
@@ -50,10 +59,9 @@ export async function membershipsOf(
 }
 
 /**
- * The live teams of each user (the SCIM User `groups` attribute). Memberships are read for the
- * non-default teams only; a user in none of them is in the default team — the invariant of product
- * rule 7, which every membership change and the reconciler maintain. So a page of users who are
- * only in the default team costs no membership read at all.
+ * The live teams of each user (the SCIM User `groups` attribute): memberships are read for the
+ * tenant's own teams only, and a user in none of them is in the default team (default_team.ts).
+ * So a page of users who are only in the default team costs no membership read at all.
  */
 export async function teamsOfUsers(
   db: Db,
@@ -75,6 +83,34 @@ export async function teamsOfUsers(
     if (team) result.get(m.userId)?.push(ref(team));
   }
   const defaultTeam = teams.find((t) => t.isDefault);
-  if (defaultTeam) for (const list of result.values()) if (list.length === 0) list.push(ref(defaultTeam));
-  return result;
+  return withDefaultTeam(result, defaultTeam && ref(defaultTeam));
+}
+
+/** The default team's members, derived: the tenant's known users who are in no other live team. */
+export async function defaultTeamMembersOf(
+  db: Db,
+  tenantId: string,
+): Promise<{ userId: string; display: string }[]> {
+  const known = await db.collection<KnownUser>(KNOWN_USERS).find({ tenantId }).sort({ _id: 1 }).toArray();
+  const others = (await liveTeams(db, tenantId)).filter((t) => !t.isDefault);
+  const inOther = new Set(
+    (
+      await membershipsOf(
+        db,
+        tenantId,
+        known.map((u) => u._id),
+        others,
+      )
+    ).map((m) => m.userId),
+  );
+  return defaultTeamMembers(known, inOther);
+}
+
+/** The live teams a user is in, the default team included when it is the only one. */
+export async function teamIdsOfUser(db: Db, tenantId: string, userId: string): Promise<string[]> {
+  const known = await db
+    .collection<KnownUser>(KNOWN_USERS)
+    .findOne({ _id: userId }, { projection: { tenantId: 1 } });
+  if (known?.tenantId !== tenantId) return [];
+  return ((await teamsOfUsers(db, tenantId, [userId])).get(userId) ?? []).map((t) => t.id);
 }

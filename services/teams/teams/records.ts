@@ -42,8 +42,19 @@ export interface MemberInput {
   display: string;
 }
 
+/**
+ * A user the teams service has heard of (from user events): the default team's members are the
+ * known users of a tenant who are in no other team (default_team.ts).
+ */
+export interface KnownUser {
+  _id: string;
+  tenantId: string;
+  display: string;
+}
+
 export const TEAMS = "teams";
 export const MEMBERSHIPS = "memberships";
+export const KNOWN_USERS = "known_users";
 
 export const teamIndexes: Record<string, IndexDescription[]> = {
   [TEAMS]: [
@@ -52,6 +63,7 @@ export const teamIndexes: Record<string, IndexDescription[]> = {
     { key: { deletedAt: 1, rehomedAt: 1 }, name: "deleted_rehomed" },
     { key: { rehomedAt: 1, purgedAt: 1 }, name: "rehomed_purged" },
   ],
+  [KNOWN_USERS]: [{ key: { tenantId: 1 }, name: "tenant" }],
   [MEMBERSHIPS]: [
     { key: { teamId: 1, userId: 1 }, name: "team_user", unique: true },
     { key: { tenantId: 1, userId: 1 }, name: "tenant_user" },

@@ -77,13 +77,8 @@ export function createRehoming(deps: {
       kept += batch.length - orphans.length;
       orphaned += orphans.length;
       if (orphans.length > 0) {
-        // Events and default-team memberships first; the batch leaves the deleted team last, so a
-        // crash in between means this batch is done again (idempotently), never skipped.
-        await deps.memberships.insertMissing(
-          tenantId,
-          defaultId,
-          orphans.map((m) => ({ userId: m.userId, display: m.display })),
-        );
+        // Each orphan is in the default team now (it is derived: default_team.ts); identity
+        // disables them and clears their working days on these events.
         const key = createHash("sha256")
           .update(orphans.map((m) => m.userId).join(","))
           .digest("hex")

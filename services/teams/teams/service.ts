@@ -16,6 +16,7 @@ import {
 import { teamEvents } from "./events.ts";
 import { TEAM_SORT_FIELDS, teamFields } from "./fields.ts";
 import { createMemberships, type Memberships } from "./membership.ts";
+import { defaultTeamMembersOf, teamIdsOfUser } from "./membership_queries.ts";
 import {
   defaultTeamId,
   MEMBERSHIPS,
@@ -42,9 +43,12 @@ export interface TeamUpdate {
   expectedVersion: number;
 }
 
+/** A member as a group shows it. */
+export type MemberView = Pick<MembershipRecord, "userId" | "display">;
+
 export interface TeamWithMembers {
   team: TeamRecord;
-  members: MembershipRecord[] | undefined;
+  members: MemberView[] | undefined;
 }
 
 export interface TeamService {
@@ -111,7 +115,14 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
     return team;
   };
 
-  const membersOf = (teamId: string) => members.find({ teamId }).sort({ created: 1, _id: 1 }).toArray();
+  /** A team's members; the default team's are derived (default_team.ts), not stored. */
+  const membersOf = async (team: TeamRecord): Promise<MemberView[]> => {
+    if (team.isDefault) return defaultTeamMembersOf(deps.db, team.tenantId);
+    return members
+      .find({ teamId: team._id }, { projection: { userId: 1, display: 1 } })
+      .sort({ created: 1, _id: 1 })
+      .toArray();
+  };
 
   const checkName = async (ctx: RequestContext, name: string, selfId?: string) => {
     const trimmed = name.trim();
@@ -145,16 +156,14 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
   };
 
   /** `members.value eq "u"` needs a join: it becomes `id eq t1 or id eq t2 …` over the user's teams. */
-  const resolveMemberFilters = async (filter: Filter): Promise<Filter> => {
+  const resolveMemberFilters = async (tenantId: string, filter: Filter): Promise<Filter> => {
     const kind = filter.kind;
     if (kind.case === "comparison" && kind.value.attribute === "members.value") {
       const userId = kind.value.value?.kind.case === "string" ? kind.value.value.kind.value : undefined;
       if (kind.value.operator !== Operator.EQ || userId === undefined) {
         throw errors.invalidFilter('Only "members.value eq <user id>" is supported on members');
       }
-      const teamIds = (await members.find({ userId }, { projection: { teamId: 1 } }).toArray()).map(
-        (m) => m.teamId,
-      );
+      const teamIds = await teamIdsOfUser(deps.db, tenantId, userId);
       const operands = [...teamIds, "\u0000none"].map((id) =>
         create(FilterSchema, {
           kind: {
@@ -171,15 +180,18 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
       return create(FilterSchema, { kind: { case: "or", value: { operands } } });
     }
     if (kind.case === "and" || kind.case === "or") {
-      const operands = await Promise.all(kind.value.operands.map(resolveMemberFilters));
+      const operands = await Promise.all(kind.value.operands.map((f) => resolveMemberFilters(tenantId, f)));
       return create(FilterSchema, { kind: { case: kind.case, value: { operands } } });
     }
     if (kind.case === "not")
-      return create(FilterSchema, { kind: { case: "not", value: await resolveMemberFilters(kind.value) } });
+      return create(FilterSchema, {
+        kind: { case: "not", value: await resolveMemberFilters(tenantId, kind.value) },
+      });
     if (kind.case === "valuePath" && kind.value.attribute === "members" && kind.value.filter) {
       const inner = kind.value.filter.kind;
       if (inner.case === "comparison" && inner.value.attribute === "value") {
         return resolveMemberFilters(
+          tenantId,
           create(FilterSchema, {
             kind: { case: "comparison", value: { ...inner.value, attribute: "members.value" } },
           }),
@@ -211,12 +223,12 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
     },
     async get(ctx, id, includeMembers) {
       const team = await load(ctx, id);
-      return { team, members: includeMembers ? await membersOf(team._id) : undefined };
+      return { team, members: includeMembers ? await membersOf(team) : undefined };
     },
     async list(ctx, query) {
       const filter: Document = { tenantId: ctx.tenantId, deletedAt: { $exists: false } };
       if (query.filter?.kind.case)
-        filter["$and"] = [filterToMongo(await resolveMemberFilters(query.filter), teamFields)];
+        filter["$and"] = [filterToMongo(await resolveMemberFilters(ctx.tenantId, query.filter), teamFields)];
       const page = query.page;
       const sortField = page?.sortBy ? TEAM_SORT_FIELDS[page.sortBy] : "created";
       if (!sortField) throw errors.invalidValue(`Cannot sort by "${page?.sortBy}"`);
@@ -234,7 +246,7 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
       ]).catch(unsupportedQuery);
       const result: TeamWithMembers[] = [];
       for (const team of records)
-        result.push({ team, members: query.includeMembers ? await membersOf(team._id) : undefined });
+        result.push({ team, members: query.includeMembers ? await membersOf(team) : undefined });
       return { teams: result, total };
     },
     async update(ctx, id, update) {

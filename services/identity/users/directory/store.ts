@@ -137,6 +137,11 @@ export interface Directory {
   apply(tenantId: string, changes: readonly UserDirChange[]): Promise<void>;
   /** Creates an empty directory for a tenant that has just been created (no users to read). */
   init(tenantId: string): Promise<void>;
+  /**
+   * Builds the tenant's directory afresh from the users collection: for users written without
+   * events (a restored backup, a bulk import). Only while no projector writes for this tenant.
+   */
+  rebuild(tenantId: string): Promise<void>;
 }
 
 /** The routing as the projector works with it (decoded). */
@@ -313,5 +318,13 @@ export function createDirectory(db: Db, options: { rebuildMs?: number } = {}): D
     },
 
     apply: (tenantId, changes) => apply(tenantId, changes),
+
+    async rebuild(tenantId) {
+      const stored = await routings.findOne({ _id: tenantId });
+      await rebuild(
+        tenantId,
+        stored && { pages: decodeRefs(stored.pages), builtAt: stored.builtAt, garbage: stored.garbage },
+      );
+    },
   };
 }
