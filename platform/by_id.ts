@@ -1,24 +1,32 @@
 import type { Collection, Document, Filter } from "mongodb";
 
 /**
- * Reads and deletes addressed by `_id` alone. FerretDB's SQLite backend (development and CI) runs
- * only `{_id: <scalar>}` without reading the whole collection — `{_id: {$in: [...]}}` is a full
- * scan there — so a known set of ids is read as point reads with bounded concurrency, and deleted
- * with one bulk command of single-id deletes. On MongoDB both are index lookups.
+ * How a known set of ids is read or deleted. `pointReadsOnly` comes from the connection
+ * (MongoHandle): FerretDB's SQLite backend (development and CI) runs only `{_id: <scalar>}` without
+ * reading the whole collection — `{_id: {$in: [...]}}` is a full scan there — so ids are read as
+ * point reads with bounded concurrency and deleted with a bulk of single-id deletes; on MongoDB one
+ * `$in` query or delete uses the `_id` index. The default is the strategy that is safe on both.
  */
+export interface ByIdOptions {
+  pointReadsOnly?: boolean;
+}
+
 export async function findByIds<T extends { _id: string }>(
   collection: Collection<T>,
   ids: readonly string[],
-  options: { projection?: Document; concurrency?: number } = {},
+  options: ByIdOptions & { projection?: Document; concurrency?: number } = {},
 ): Promise<T[]> {
   const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const projection = options.projection ? { projection: options.projection } : {};
+  if (options.pointReadsOnly === false) {
+    return (await collection.find({ _id: { $in: unique } } as Filter<T>, projection).toArray()) as T[];
+  }
   const found: T[] = [];
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < unique.length; i = next++) {
-      const doc = await collection.findOne({ _id: unique[i] } as Filter<T>, {
-        ...(options.projection ? { projection: options.projection } : {}),
-      });
+      const doc = await collection.findOne({ _id: unique[i] } as Filter<T>, projection);
       if (doc) found.push(doc as T);
     }
   };
@@ -26,14 +34,24 @@ export async function findByIds<T extends { _id: string }>(
   return found;
 }
 
-/** Deletes documents by id in one round trip (a bulk of single-id deletes); returns how many went. */
+/**
+ * Deletes documents by id in one round trip; returns how many went. With `smallCollection` (the
+ * caller knows the ids are a good share of a small collection), one `$in` delete is used even on
+ * FerretDB: there every single-id delete is a transaction of its own, so one scan of a few hundred
+ * documents and one transaction cost less than dozens of transactions.
+ */
 export async function deleteByIds<T extends { _id: string }>(
   collection: Collection<T>,
   ids: readonly string[],
+  options: ByIdOptions & { smallCollection?: boolean } = {},
 ): Promise<number> {
-  if (ids.length === 0) return 0;
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return 0;
+  if (options.pointReadsOnly === false || options.smallCollection) {
+    return (await collection.deleteMany({ _id: { $in: unique } } as Filter<T>)).deletedCount;
+  }
   const result = await collection.bulkWrite(
-    [...new Set(ids)].map((id) => ({ deleteOne: { filter: { _id: id } as Filter<T> } })),
+    unique.map((id) => ({ deleteOne: { filter: { _id: id } as Filter<T> } })),
     { ordered: false },
   );
   return result.deletedCount;

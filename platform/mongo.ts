@@ -10,6 +10,12 @@ export type IndexSpecs = Record<string, IndexDescription[]>;
 export interface MongoHandle {
   readonly client: MongoClient;
   readonly db: Db;
+  /**
+   * True when the server runs nothing but `_id` equality without reading a whole collection:
+   * FerretDB 1.24 on SQLite (development, CI). False on MongoDB, whose indexes serve `$in` and
+   * the rest. Code that reads or deletes a known set of ids picks its strategy by it (by_id.ts).
+   */
+  readonly pointReadsOnly: boolean;
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -37,10 +43,20 @@ export async function connectMongo(
   const db = client.db(options.dbName);
   for (const [collection, specs] of Object.entries(options.indexes ?? {}))
     await ensureIndexes(db, collection, specs);
-  options.logger.info({ db: options.dbName }, "connected to MongoDB");
+  // FerretDB says so in buildInfo; MongoDB has no such field.
+  const info = await db.admin().command({ buildInfo: 1 });
+  const pointReadsOnly = typeof info["ferretdbVersion"] === "string";
+  options.logger.info(
+    {
+      db: options.dbName,
+      server: pointReadsOnly ? `FerretDB ${String(info["ferretdbVersion"])}` : info["version"],
+    },
+    "connected to MongoDB",
+  );
   return {
     client,
     db,
+    pointReadsOnly,
     async ping(timeoutMs = 1000) {
       try {
         await db.command({ ping: 1 }, { timeoutMS: timeoutMs });

@@ -78,6 +78,8 @@ export interface OutboxOptions {
   pollMs?: number;
   /** A pending intent older than this is considered abandoned by its writer and rolled forward. */
   staleMs?: number;
+  /** The connection's query capability (MongoHandle.pointReadsOnly); decides how intents are deleted. */
+  pointReadsOnly?: boolean;
 }
 
 /**
@@ -103,6 +105,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let stopped = true;
   let wake = false;
   let lastScan = 0;
+  /** How many intents the last scan found (exact below its limit): the collection's size, roughly. */
+  let lastScanSize = Number.POSITIVE_INFINITY;
 
   /**
    * Publishes an intent's events pipelined: sent in order on the one connection (so stored in
@@ -147,7 +151,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
         }
       }),
     );
-    await deleteByIds(collection, done);
+    await deleteByIds(collection, done, {
+      pointReadsOnly: options.pointReadsOnly ?? true,
+      smallCollection: 3 * done.length >= Math.max(lastScanSize, handedOver.size),
+    });
     return failure === undefined ? { done } : { done, failure };
   };
 
@@ -173,6 +180,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const stale = Date.now() - staleMs;
     const ready: Intent[] = [];
     const found = await collection.find({}).sort({ createdAt: 1 }).limit(500).toArray();
+    lastScanSize = found.length < 500 ? found.length : Number.POSITIVE_INFINITY;
     for (const intent of found) {
       if (handedOver.has(intent._id)) continue;
       if (intent.status === "pending") {

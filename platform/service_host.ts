@@ -78,7 +78,13 @@ export async function runService(options: {
     await ensureStreams(nats.jsm, { replicas: config.streamReplicas });
     const server = createGrpcServer({ logger });
     const appliers: Record<string, Applier> = {};
-    const outbox = createOutbox({ db: mongo.db, nats, logger, appliers });
+    const outbox = createOutbox({
+      db: mongo.db,
+      nats,
+      logger,
+      appliers,
+      pointReadsOnly: mongo.pointReadsOnly,
+    });
     const parts = await options.build({ logger, mongo, nats, server, outbox });
     Object.assign(appliers, parts.appliers);
     const health = addHealthService(server, options.grpcServiceNames);

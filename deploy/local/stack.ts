@@ -36,7 +36,8 @@ export async function startFerretDb(options: {
       `--listen-addr=127.0.0.1:${options.port}`,
       "--telemetry=disable",
       `--state-dir=${dir}`,
-      "--debug-addr=-",
+      // FerretDB's metrics and pprof handlers, for profiling the dev database (off by default).
+      `--debug-addr=${process.env["FERRETDB_DEBUG_ADDR"] ?? "-"}`,
     ],
     // Go's collector runs at GOGC=100 by default; FerretDB allocates heavily per document, and at 400
     // it spends ~10-20% less CPU per command (docs/PERFORMANCE.md). A development server has the memory.

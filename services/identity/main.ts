@@ -20,8 +20,9 @@ await runService({
   grpcServiceNames: ["moodpoll.identity.v1.TenantService", "moodpoll.identity.v1.UserService"],
   build: ({ mongo, outbox, server, logger }) => {
     const tenants = createTenantService({ db: mongo.db, outbox });
-    const directory = createDirectory(mongo.db);
-    const users = createUserService({ db: mongo.db, outbox, directory });
+    const { pointReadsOnly } = mongo;
+    const directory = createDirectory(mongo.db, { pointReadsOnly });
+    const users = createUserService({ db: mongo.db, outbox, directory, pointReadsOnly });
     addIdentityHandlers(server, { tenants, users });
     return {
       appliers: { tenant: tenantApplier(mongo.db), user: userApplier(mongo.db) },

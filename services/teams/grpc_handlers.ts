@@ -1,8 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { Db } from "mongodb";
 import { TeamService } from "../../gen/moodpoll/teams/v1/teams_pb.ts";
 import { errors, type CallContext, type GrpcServer, type RequestContext } from "../../platform/mod.ts";
-import { teamsOfUsers } from "./teams/membership_queries.ts";
+import { teamsOfUsers, type TeamsStore } from "./teams/membership_queries.ts";
 import type { TeamService as Teams, TeamWithMembers } from "./teams/service.ts";
 
 function context(call: CallContext, tenantId: string): RequestContext {
@@ -26,7 +25,7 @@ const memberInputs = (list: { userId: string; display: string }[]) =>
   list.map((m) => ({ userId: m.userId, display: m.display || m.userId }));
 
 /** Adapts gRPC calls to the teams use cases. */
-export function addTeamsHandlers(server: GrpcServer, deps: { db: Db; teams: Teams }): void {
+export function addTeamsHandlers(server: GrpcServer, deps: { store: TeamsStore; teams: Teams }): void {
   const { teams } = deps;
   server.add(TeamService, {
     async createTeam(req, call) {
@@ -68,7 +67,7 @@ export function addTeamsHandlers(server: GrpcServer, deps: { db: Db; teams: Team
     },
     async listUserTeams(req, call) {
       const ctx = context(call, req.tenantId);
-      const map = await teamsOfUsers(deps.db, ctx.tenantId, req.userIds);
+      const map = await teamsOfUsers(deps.store, ctx.tenantId, req.userIds);
       return { users: [...map].map(([userId, list]) => ({ userId, teams: list })) };
     },
   });

@@ -21,10 +21,10 @@ await runService({
   grpcServiceNames: ["moodpoll.teams.v1.TeamService"],
   build: ({ mongo, outbox, server, logger }) => {
     const db = mongo.db;
-    const memberships = createMemberships(db);
-    const teams = createTeamService({ db, outbox, memberships });
+    const memberships = createMemberships(mongo);
+    const teams = createTeamService({ store: mongo, outbox, memberships });
     const rehoming = createRehoming({ db, outbox, memberships, logger });
-    addTeamsHandlers(server, { db, teams });
+    addTeamsHandlers(server, { store: mongo, teams });
     return {
       appliers: { team: teamApplier(db, memberships), orphans: eventsOnly, rehomed: eventsOnly },
       consumers: [

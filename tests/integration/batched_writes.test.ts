@@ -52,12 +52,22 @@ test.serial("a lone insert is written without waiting for company", async (t) =>
   t.deepEqual(await items.findOne({ _id: "alone" }), { _id: "alone", key: "k" });
 });
 
-test.serial("point reads and bulk deletes by id touch exactly the named documents", async (t) => {
-  const items = client.db(uniqueDbName()).collection<Doc>("items");
-  await items.insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: `d${i}`, key: `k${i}` })));
-  const found = await findByIds(items, ["d1", "d2", "d2", "missing"]);
-  t.deepEqual(found.map((d) => d._id).sort(), ["d1", "d2"]);
-  t.is(await deleteByIds(items, ["d1", "d2", "missing"]), 2);
-  t.is(await items.countDocuments({}), 28);
-  t.is(await items.findOne({ _id: "d1" }), null);
-});
+for (const [strategy, options] of [
+  ["point reads and single-id deletes (FerretDB)", { pointReadsOnly: true }],
+  ["$in queries (MongoDB)", { pointReadsOnly: false }],
+  ["one $in delete for a small collection", { pointReadsOnly: true, smallCollection: true }],
+] as const) {
+  test.serial(`reads and deletes by id touch exactly the named documents: ${strategy}`, async (t) => {
+    const items = client.db(uniqueDbName()).collection<Doc>("items");
+    await items.insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: `d${i}`, key: `k${i}` })));
+    const found = await findByIds(items, ["d1", "d2", "d2", "missing"], {
+      pointReadsOnly: options.pointReadsOnly,
+    });
+    t.deepEqual(found.map((d) => d._id).sort(), ["d1", "d2"]);
+    t.deepEqual(await findByIds(items, [], { pointReadsOnly: options.pointReadsOnly }), []);
+    t.is(await deleteByIds(items, ["d1", "d2", "missing"], options), 2);
+    t.is(await deleteByIds(items, [], options), 0);
+    t.is(await items.countDocuments({}), 28);
+    t.is(await items.findOne({ _id: "d1" }), null);
+  });
+}

@@ -147,7 +147,13 @@ function userEvents(
   return events;
 }
 
-export function createUserService(deps: { db: Db; outbox: Outbox; directory?: Directory }): UserService {
+export function createUserService(deps: {
+  db: Db;
+  outbox: Outbox;
+  directory?: Directory;
+  /** MongoHandle.pointReadsOnly: how a set of users is read by id. */
+  pointReadsOnly?: boolean;
+}): UserService {
   const users: Collection<UserRecord> = deps.db.collection(USERS);
   const apply = userApplier(deps.db);
   const keys = createUserKeys(deps.db);
@@ -345,11 +351,12 @@ export function createUserService(deps: { db: Db; outbox: Outbox; directory?: Di
     replace,
     async lookup(ctx, ids) {
       const unique = [...new Set(ids)];
-      // Point reads by _id (see platform/by_id.ts), then the tenant is checked here.
+      // By _id (see platform/by_id.ts), then the tenant is checked here.
       const found = (
         await findByIds(users, unique, {
           projection: { tenantId: 1, userName: 1, displayName: 1, active: 1 },
           concurrency: 32,
+          pointReadsOnly: deps.pointReadsOnly ?? true,
         })
       ).filter((u) => u.tenantId === ctx.tenantId);
       const byId = new Map(found.map((u) => [u._id, u]));

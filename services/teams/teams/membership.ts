@@ -1,6 +1,6 @@
-import type { Collection, Db } from "mongodb";
+import type { Collection } from "mongodb";
 import { deleteByIds, isDuplicateKey } from "../../../platform/mod.ts";
-import { liveTeams, membershipsOf } from "./membership_queries.ts";
+import { liveTeams, membershipsOf, type TeamsStore } from "./membership_queries.ts";
 import {
   MEMBERSHIPS,
   membershipId,
@@ -38,8 +38,8 @@ function chunks<T>(items: readonly T[], size = BATCH): T[][] {
  * FerretDB's SQLite backend runs only `_id` equality without scanning a whole collection, so every
  * write on a known (team, user) pair goes through the derived membership _id.
  */
-export function createMemberships(db: Db): Memberships {
-  const memberships: Collection<MembershipRecord> = db.collection(MEMBERSHIPS);
+export function createMemberships(store: TeamsStore): Memberships {
+  const memberships: Collection<MembershipRecord> = store.db.collection(MEMBERSHIPS);
 
   return {
     async add(team, members) {
@@ -68,12 +68,13 @@ export function createMemberships(db: Db): Memberships {
         await deleteByIds(
           memberships,
           batch.map((userId) => membershipId(team._id, userId)),
+          { pointReadsOnly: store.pointReadsOnly },
         );
       }
     },
     async withOtherTeam(tenantId, userIds, exceptTeamId) {
-      const others = (await liveTeams(db, tenantId)).filter((t) => !t.isDefault && t._id !== exceptTeamId);
-      return new Set((await membershipsOf(db, tenantId, userIds, others)).map((r) => r.userId));
+      const others = (await liveTeams(store, tenantId)).filter((t) => !t.isDefault && t._id !== exceptTeamId);
+      return new Set((await membershipsOf(store, tenantId, userIds, others)).map((r) => r.userId));
     },
   };
 }

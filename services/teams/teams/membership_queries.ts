@@ -27,34 +27,47 @@ type LiveTeam = Pick<TeamRecord, "_id" | "displayName" | "isDefault">;
 const PROBE_LIMIT = 2000;
 
 /** The tenant's live (not deleted) teams: few per tenant, so one small read. */
-export async function liveTeams(db: Db, tenantId: string): Promise<LiveTeam[]> {
-  return db
+export async function liveTeams(store: TeamsStore, tenantId: string): Promise<LiveTeam[]> {
+  return store.db
     .collection<TeamRecord>(TEAMS)
     .find({ tenantId, deletedAt: { $exists: false } }, { projection: { displayName: 1, isDefault: 1 } })
     .toArray();
 }
 
-/** The memberships of these users in these teams: point reads by derived _id, or one query. */
+/** Where the team queries run, and whether it serves anything but `_id` equality (MongoHandle). */
+export interface TeamsStore {
+  db: Db;
+  pointReadsOnly: boolean;
+}
+
+/**
+ * The memberships of these users in these teams. On MongoDB one indexed query; on FerretDB point
+ * reads by derived _id while there are few pairs, else one read of the tenant's memberships.
+ */
 export async function membershipsOf(
-  db: Db,
+  store: TeamsStore,
   tenantId: string,
   userIds: readonly string[],
   teams: readonly Pick<TeamRecord, "_id">[],
 ): Promise<Pick<MembershipRecord, "teamId" | "userId">[]> {
-  const memberships: Collection<MembershipRecord> = db.collection(MEMBERSHIPS);
+  const memberships: Collection<MembershipRecord> = store.db.collection(MEMBERSHIPS);
   const users = [...new Set(userIds)];
   if (users.length === 0 || teams.length === 0) return [];
   const teamIds = new Set(teams.map((t) => t._id));
+  if (!store.pointReadsOnly) {
+    return memberships
+      .find(
+        { tenantId, userId: { $in: users }, teamId: { $in: [...teamIds] } },
+        { projection: { teamId: 1, userId: 1 } },
+      )
+      .toArray();
+  }
   if (users.length * teams.length <= PROBE_LIMIT) {
     const ids = users.flatMap((u) => teams.map((t) => membershipId(t._id, u)));
     return findByIds(memberships, ids, { projection: { teamId: 1, userId: 1 }, concurrency: 32 });
   }
   const wanted = new Set(users);
-  const rows = await memberships
-    .find(users.length > 1000 ? { tenantId } : { tenantId, userId: { $in: users } }, {
-      projection: { teamId: 1, userId: 1 },
-    })
-    .toArray();
+  const rows = await memberships.find({ tenantId }, { projection: { teamId: 1, userId: 1 } }).toArray();
   return rows.filter((r) => teamIds.has(r.teamId) && wanted.has(r.userId));
 }
 
@@ -64,13 +77,13 @@ export async function membershipsOf(
  * So a page of users who are only in the default team costs no membership read at all.
  */
 export async function teamsOfUsers(
-  db: Db,
+  store: TeamsStore,
   tenantId: string,
   userIds: readonly string[],
 ): Promise<Map<string, TeamRefRecord[]>> {
   const result = new Map<string, TeamRefRecord[]>(userIds.map((id) => [id, []]));
   if (userIds.length === 0) return result;
-  const teams = await liveTeams(db, tenantId);
+  const teams = await liveTeams(store, tenantId);
   const ref = (team: LiveTeam): TeamRefRecord => ({
     id: team._id,
     displayName: team.displayName,
@@ -78,7 +91,7 @@ export async function teamsOfUsers(
   });
   const byId = new Map(teams.map((t) => [t._id, t]));
   const others = teams.filter((t) => !t.isDefault);
-  for (const m of await membershipsOf(db, tenantId, userIds, others)) {
+  for (const m of await membershipsOf(store, tenantId, userIds, others)) {
     const team = byId.get(m.teamId);
     if (team) result.get(m.userId)?.push(ref(team));
   }
@@ -88,15 +101,19 @@ export async function teamsOfUsers(
 
 /** The default team's members, derived: the tenant's known users who are in no other live team. */
 export async function defaultTeamMembersOf(
-  db: Db,
+  store: TeamsStore,
   tenantId: string,
 ): Promise<{ userId: string; display: string }[]> {
-  const known = await db.collection<KnownUser>(KNOWN_USERS).find({ tenantId }).sort({ _id: 1 }).toArray();
-  const others = (await liveTeams(db, tenantId)).filter((t) => !t.isDefault);
+  const known = await store.db
+    .collection<KnownUser>(KNOWN_USERS)
+    .find({ tenantId })
+    .sort({ _id: 1 })
+    .toArray();
+  const others = (await liveTeams(store, tenantId)).filter((t) => !t.isDefault);
   const inOther = new Set(
     (
       await membershipsOf(
-        db,
+        store,
         tenantId,
         known.map((u) => u._id),
         others,
@@ -107,10 +124,10 @@ export async function defaultTeamMembersOf(
 }
 
 /** The live teams a user is in, the default team included when it is the only one. */
-export async function teamIdsOfUser(db: Db, tenantId: string, userId: string): Promise<string[]> {
-  const known = await db
+export async function teamIdsOfUser(store: TeamsStore, tenantId: string, userId: string): Promise<string[]> {
+  const known = await store.db
     .collection<KnownUser>(KNOWN_USERS)
     .findOne({ _id: userId }, { projection: { tenantId: 1 } });
   if (known?.tenantId !== tenantId) return [];
-  return ((await teamsOfUsers(db, tenantId, [userId])).get(userId) ?? []).map((t) => t.id);
+  return ((await teamsOfUsers(store, tenantId, [userId])).get(userId) ?? []).map((t) => t.id);
 }

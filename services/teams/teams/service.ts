@@ -16,7 +16,7 @@ import {
 import { teamEvents } from "./events.ts";
 import { TEAM_SORT_FIELDS, teamFields } from "./fields.ts";
 import { createMemberships, type Memberships } from "./membership.ts";
-import { defaultTeamMembersOf, teamIdsOfUser } from "./membership_queries.ts";
+import { defaultTeamMembersOf, teamIdsOfUser, type TeamsStore } from "./membership_queries.ts";
 import {
   defaultTeamId,
   MEMBERSHIPS,
@@ -70,7 +70,7 @@ export interface TeamService {
 const DEFAULT_TEAM_NAME = "Default team";
 
 /** Applies a team intent (idempotent): the team document, then the member set operations. */
-export function teamApplier(db: Db, memberships: Memberships = createMemberships(db)): Applier {
+export function teamApplier(db: Db, memberships: Memberships): Applier {
   const teams: Collection<TeamRecord> = db.collection(TEAMS);
   return async (intent, { rollForward }) => {
     const { team, add, remove } = intent.state as TeamChange;
@@ -100,11 +100,16 @@ export function teamApplier(db: Db, memberships: Memberships = createMemberships
   };
 }
 
-export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: Memberships }): TeamService {
-  const teams: Collection<TeamRecord> = deps.db.collection(TEAMS);
-  const members: Collection<MembershipRecord> = deps.db.collection(MEMBERSHIPS);
-  const memberships = deps.memberships ?? createMemberships(deps.db);
-  const apply = teamApplier(deps.db, memberships);
+export function createTeamService(deps: {
+  store: TeamsStore;
+  outbox: Outbox;
+  memberships?: Memberships;
+}): TeamService {
+  const db = deps.store.db;
+  const teams: Collection<TeamRecord> = db.collection(TEAMS);
+  const members: Collection<MembershipRecord> = db.collection(MEMBERSHIPS);
+  const memberships = deps.memberships ?? createMemberships(deps.store);
+  const apply = teamApplier(db, memberships);
   const defaultTeamsSeen = new Set<string>();
 
   const load = async (ctx: RequestContext, id: string) => {
@@ -117,7 +122,7 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
 
   /** A team's members; the default team's are derived (default_team.ts), not stored. */
   const membersOf = async (team: TeamRecord): Promise<MemberView[]> => {
-    if (team.isDefault) return defaultTeamMembersOf(deps.db, team.tenantId);
+    if (team.isDefault) return defaultTeamMembersOf(deps.store, team.tenantId);
     return members
       .find({ teamId: team._id }, { projection: { userId: 1, display: 1 } })
       .sort({ created: 1, _id: 1 })
@@ -163,7 +168,7 @@ export function createTeamService(deps: { db: Db; outbox: Outbox; memberships?: 
       if (kind.value.operator !== Operator.EQ || userId === undefined) {
         throw errors.invalidFilter('Only "members.value eq <user id>" is supported on members');
       }
-      const teamIds = await teamIdsOfUser(deps.db, tenantId, userId);
+      const teamIds = await teamIdsOfUser(deps.store, tenantId, userId);
       const operands = [...teamIds, "\u0000none"].map((id) =>
         create(FilterSchema, {
           kind: {

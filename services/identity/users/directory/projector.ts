@@ -78,7 +78,7 @@ export function directoryProjector(directory: Directory): ConsumerSpec {
     exclusive: true,
     maxBatch: 512,
     // Each batch rewrites the pages it touches: a burst of creations is better written together.
-    lingerMs: 100,
+    lingerMs: 250,
     handle: (event) => project([event]),
     handleBatch: project,
   };

@@ -154,7 +154,11 @@ interface Routing {
 /** A replaced page stays readable this long, longer than any read between header and pages. */
 const GARBAGE_GRACE_MS = 60_000;
 
-export function createDirectory(db: Db, options: { rebuildMs?: number } = {}): Directory {
+export function createDirectory(
+  db: Db,
+  options: { rebuildMs?: number; pointReadsOnly?: boolean } = {},
+): Directory {
+  const byId = { pointReadsOnly: options.pointReadsOnly ?? true };
   const rebuildMs = options.rebuildMs ?? 15 * 60_000;
   const indexes: Collection<DirectoryIndex> = db.collection(DIRECTORY);
   const routings: Collection<DirectoryRouting> = db.collection(DIRECTORY_ROUTING);
@@ -205,6 +209,7 @@ export function createDirectory(db: Db, options: { rebuildMs?: number } = {}): D
     await deleteByIds(
       pages,
       expired.map((g) => g.id),
+      byId,
     );
     return routing;
   };
@@ -265,7 +270,7 @@ export function createDirectory(db: Db, options: { rebuildMs?: number } = {}): D
     const touched = [...byPage.keys()]
       .filter((i) => i < current.pages.length)
       .map((i) => current.pages[i]!.id);
-    const loaded = new Map((await findByIds(pages, touched)).map((p) => [p._id, decode(p)]));
+    const loaded = new Map((await findByIds(pages, touched, byId)).map((p) => [p._id, decode(p)]));
     if (touched.some((id) => !loaded.has(id))) {
       // A page the routing names is gone: this directory cannot be trusted, so it starts over.
       if (retried) throw new Error(`User directory of tenant ${tenantId} names pages that do not exist`);
@@ -301,11 +306,12 @@ export function createDirectory(db: Db, options: { rebuildMs?: number } = {}): D
         const found = await findByIds(
           pages,
           window.map((w) => w.id),
+          byId,
         );
-        const byId = new Map(found.map((p) => [p._id, p]));
-        if (window.some((w) => !byId.has(w.id))) continue; // replaced and collected meanwhile: re-read
+        const pageById = new Map(found.map((p) => [p._id, p]));
+        if (window.some((w) => !pageById.has(w.id))) continue; // replaced and collected meanwhile: re-read
         return {
-          users: window.flatMap((w) => liveSlice(decode(byId.get(w.id)!), w.skip, w.take)),
+          users: window.flatMap((w) => liveSlice(decode(pageById.get(w.id)!), w.skip, w.take)),
           total: index.total,
         };
       }
