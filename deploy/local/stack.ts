@@ -32,7 +32,10 @@ export async function startFerretDb(options: {
     command: bin,
     args: [
       "--handler=sqlite",
-      `--sqlite-url=file:${dir}/`,
+      // WAL with synchronous=NORMAL: a write is acknowledged once in the log, and the log is synced
+      // at checkpoints, as a standalone MongoDB acknowledges before its journal flush (w:1). SQLite's
+      // default, FULL, syncs every single-document transaction (docs/PERFORMANCE.md has both).
+      `--sqlite-url=file:${dir}/?_pragma=synchronous(${devSqliteSync()})`,
       `--listen-addr=127.0.0.1:${options.port}`,
       "--telemetry=disable",
       `--state-dir=${dir}`,
@@ -51,6 +54,14 @@ export async function startFerretDb(options: {
     },
   });
   return { proc, url: `mongodb://127.0.0.1:${options.port}/` };
+}
+
+/** DEV_SQLITE_SYNC: the embedded FerretDB's SQLite `synchronous` setting, `normal` (default) or `full`. */
+function devSqliteSync(): "normal" | "full" {
+  const value = (process.env["DEV_SQLITE_SYNC"] ?? "normal").toLowerCase();
+  if (value !== "normal" && value !== "full")
+    throw new Error(`DEV_SQLITE_SYNC must be "normal" or "full", got "${value}"`);
+  return value;
 }
 
 /** Starts the embedded development NATS server with JetStream (file storage under dataDir). */
