@@ -92,16 +92,24 @@ export async function prepareContainerRuntime(log: (line: string) => void): Prom
       MOODPOLL_NATS_IMAGE: process.env["MOODPOLL_NATS_IMAGE"] ?? "nats:2",
     };
   }
-  if (!(await has("podman"))) {
+  // Podman, and busybox for the shell of the locally assembled Node base image (deploy/local/image.ts).
+  const missing = [
+    ...((await has("podman")) ? [] : ["podman", "runc"]),
+    ...((await has("busybox")) ? [] : ["busybox-static"]),
+  ];
+  if (missing.length > 0) {
     if (process.getuid?.() !== 0 || !(await has("apt-get"))) {
       throw new Error(
-        "No container runtime: install Podman or Docker, or set MONGO_URL and NATS_URL for the tests",
+        `Missing ${missing.join(", ")}: install Podman (and busybox) or Docker, or set MONGO_URL and NATS_URL for the tests`,
       );
     }
-    log("moodpoll: installing Podman from Debian's packages (first run only)...");
+    log(`moodpoll: installing ${missing.join(", ")} from Debian's packages (first run only)...`);
     await run(
       "sh",
-      ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc"],
+      [
+        "-c",
+        `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(" ")}`,
+      ],
       {
         maxBuffer: 64 << 20,
       },
