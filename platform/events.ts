@@ -1,4 +1,12 @@
-import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
+import { errors } from "./errors.ts";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { EventMetaSchema, type EventMeta } from "../gen/moodpoll/events/v1/events_pb.ts";
 import type { OutboxEvent } from "./outbox.ts";
@@ -9,6 +17,18 @@ import type { OutboxEvent } from "./outbox.ts";
  */
 export function eventMeta(eventId: string, tenantId: string, requestId: string): EventMeta {
   return create(EventMetaSchema, { eventId, tenantId, requestId, occurredAt: timestampNow() });
+}
+
+/**
+ * Decodes an inbound event's payload. An undecodable payload is an InvalidArgument, which the
+ * consumer parks at once (no retry can fix it) with the reason naming the message type.
+ */
+export function decodeEvent<D extends DescMessage>(schema: D, event: { data: Uint8Array }): MessageShape<D> {
+  try {
+    return fromBinary(schema, event.data);
+  } catch {
+    throw errors.invalidArgument(`${schema.typeName} payload does not decode`);
+  }
 }
 
 /** Builds an outbox event from a protobuf payload. */

@@ -33,7 +33,7 @@ export {
 } from "./outbox.ts";
 export { registerShutdown, exitOnStartupError, type ShutdownStep } from "./shutdown.ts";
 export { runService, readServiceConfig, type ServiceDeps, type ServiceParts } from "./service_host.ts";
-export { eventMeta, outboxEvent, Subject } from "./events.ts";
+export { decodeEvent, eventMeta, outboxEvent, Subject } from "./events.ts";
 export { filterToMongo, type FieldMap, type FieldMapping } from "./filter_to_mongo.ts";
 export { deleteByIds, findByIds } from "./by_id.ts";
 export { createInsertBatcher, DuplicateKeyError, type InsertBatcher } from "./insert_batcher.ts";

@@ -1,6 +1,5 @@
-import { fromBinary } from "@bufbuild/protobuf";
 import { MemberOrphanedSchema } from "../../../gen/moodpoll/events/v1/events_pb.ts";
-import { errors, Subject, type ConsumerSpec, type Logger } from "../../../platform/mod.ts";
+import { decodeEvent, errors, Subject, type ConsumerSpec, type Logger } from "../../../platform/mod.ts";
 import type { UserService } from "./service.ts";
 
 /**
@@ -15,12 +14,7 @@ export function orphanedMemberConsumer(users: UserService, logger: Logger): Cons
     // commands (group commit) when a large team is deleted.
     concurrency: 32,
     async handle(event) {
-      let payload;
-      try {
-        payload = fromBinary(MemberOrphanedSchema, event.data);
-      } catch {
-        throw errors.invalidArgument("MemberOrphaned payload does not decode");
-      }
+      const payload = decodeEvent(MemberOrphanedSchema, event);
       const tenantId = payload.meta?.tenantId ?? "";
       if (!tenantId || !payload.userId)
         throw errors.invalidArgument("MemberOrphaned without tenant or user id");

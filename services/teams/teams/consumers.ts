@@ -1,4 +1,3 @@
-import { fromBinary } from "@bufbuild/protobuf";
 import type { Collection, Db } from "mongodb";
 import {
   TeamDeletedSchema,
@@ -7,6 +6,7 @@ import {
   UserDeletedSchema,
 } from "../../../gen/moodpoll/events/v1/events_pb.ts";
 import {
+  decodeEvent,
   errors,
   isDuplicateKey,
   Subject,
@@ -18,14 +18,6 @@ import {
 import { KNOWN_USERS, MEMBERSHIPS, type KnownUser, type MembershipRecord } from "./records.ts";
 import type { Rehoming } from "./rehoming.ts";
 import type { TeamService } from "./service.ts";
-
-function decode<T>(parse: () => T, what: string): T {
-  try {
-    return parse();
-  } catch {
-    throw errors.invalidArgument(`${what} payload does not decode`);
-  }
-}
 
 const contextOf = (tenantId: string, requestId: string): RequestContext => ({
   requestId,
@@ -42,7 +34,7 @@ export function identityEventsConsumer(deps: { db: Db; teams: TeamService; logge
   const known: Collection<KnownUser> = deps.db.collection(KNOWN_USERS);
   const memberships: Collection<MembershipRecord> = deps.db.collection(MEMBERSHIPS);
   const userChanged = (event: InboundEvent) => {
-    const e = decode(() => fromBinary(UserChangedSchema, event.data), "UserChanged");
+    const e = decodeEvent(UserChangedSchema, event);
     const user = e.user;
     if (!user?.id || !user.tenantId) throw errors.invalidArgument("UserChanged without a user");
     return {
@@ -81,7 +73,7 @@ export function identityEventsConsumer(deps: { db: Db; teams: TeamService; logge
   const handle = async (event: InboundEvent) => {
     switch (event.subject) {
       case Subject.TenantCreated: {
-        const e = decode(() => fromBinary(TenantCreatedSchema, event.data), "TenantCreated");
+        const e = decodeEvent(TenantCreatedSchema, event);
         const tenantId = e.tenant?.id ?? "";
         await deps.teams.ensureDefaultTeam(
           contextOf(tenantId, e.meta?.requestId ?? ""),
@@ -112,7 +104,7 @@ export function identityEventsConsumer(deps: { db: Db; teams: TeamService; logge
         return;
       }
       case Subject.UserDeleted: {
-        const e = decode(() => fromBinary(UserDeletedSchema, event.data), "UserDeleted");
+        const e = decodeEvent(UserDeletedSchema, event);
         const tenantId = e.meta?.tenantId ?? "";
         await memberships.deleteMany({ tenantId, userId: e.userId });
         await known.deleteOne({ _id: e.userId });
@@ -151,7 +143,7 @@ export function teamDeletedConsumer(rehoming: Rehoming): ConsumerSpec {
     filterSubjects: [Subject.TeamDeleted],
     concurrency: 4,
     async handle(event) {
-      const e = decode(() => fromBinary(TeamDeletedSchema, event.data), "TeamDeleted");
+      const e = decodeEvent(TeamDeletedSchema, event);
       await rehoming.rehome(e.teamId, e.meta?.requestId ?? `rehome:${e.teamId}`);
     },
   };
@@ -202,7 +194,7 @@ export function tenantCreatedConsumer(teams: TeamService): ConsumerSpec {
     durable: "teams-tenant-created",
     filterSubjects: [Subject.TenantCreated],
     async handle(event) {
-      const e = decode(() => fromBinary(TenantCreatedSchema, event.data), "TenantCreated");
+      const e = decodeEvent(TenantCreatedSchema, event);
       const tenantId = e.tenant?.id ?? "";
       if (!tenantId) throw errors.invalidArgument("TenantCreated without a tenant id");
       await teams.ensureDefaultTeam(

@@ -1,4 +1,3 @@
-import { fromBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import {
   TenantCreatedSchema,
@@ -6,16 +5,14 @@ import {
   UserDeletedSchema,
 } from "../../../../gen/moodpoll/events/v1/events_pb.ts";
 import type { User } from "../../../../gen/moodpoll/identity/v1/identity_pb.ts";
-import { errors, Subject, type ConsumerSpec, type InboundEvent } from "../../../../platform/mod.ts";
+import {
+  decodeEvent,
+  errors,
+  Subject,
+  type ConsumerSpec,
+  type InboundEvent,
+} from "../../../../platform/mod.ts";
 import type { Directory, UserDirChange } from "./store.ts";
-
-function decode<T>(parse: () => T, what: string): T {
-  try {
-    return parse();
-  } catch {
-    throw errors.invalidArgument(`${what} payload does not decode`);
-  }
-}
 
 const keyOf = (user: User): [number, string] => [
   user.created ? Number(timestampMs(user.created)) : 0,
@@ -26,13 +23,13 @@ const keyOf = (user: User): [number, string] => [
 function changeOf(event: InboundEvent): { tenantId: string; change?: UserDirChange } {
   switch (event.subject) {
     case Subject.TenantCreated: {
-      const e = decode(() => fromBinary(TenantCreatedSchema, event.data), "TenantCreated");
+      const e = decodeEvent(TenantCreatedSchema, event);
       if (!e.tenant?.id) throw errors.invalidArgument("TenantCreated without a tenant");
       return { tenantId: e.tenant.id };
     }
     case Subject.UserCreated:
     case Subject.UserUpdated: {
-      const e = decode(() => fromBinary(UserChangedSchema, event.data), "UserChanged");
+      const e = decodeEvent(UserChangedSchema, event);
       if (!e.user?.id || !e.user.tenantId) throw errors.invalidArgument("UserChanged without a user");
       const user = e.user;
       return {
@@ -41,7 +38,7 @@ function changeOf(event: InboundEvent): { tenantId: string; change?: UserDirChan
       };
     }
     case Subject.UserDeleted: {
-      const e = decode(() => fromBinary(UserDeletedSchema, event.data), "UserDeleted");
+      const e = decodeEvent(UserDeletedSchema, event);
       if (!e.user?.id || !e.user.tenantId) throw errors.invalidArgument("UserDeleted without the user");
       return {
         tenantId: e.user.tenantId,
