@@ -159,6 +159,19 @@ export async function startConsumer(
     }
   };
 
+  /** Exclusive consumers: whether this replica holds the pin (from the client's notifications). */
+  let pinned = false;
+  const watchPin = (source: ConsumerMessages) => {
+    void (async () => {
+      for await (const note of source.status()) {
+        if (note.type === "consumer_pinned") {
+          pinned = true;
+          log.info("pinned: this replica now receives the events");
+        } else if (note.type === "consumer_unpinned") pinned = false;
+      }
+    })().catch(() => undefined);
+  };
+
   const concurrency = Math.max(1, spec.concurrency ?? 1);
   const inFlight = new Set<Promise<void>>();
   /** Batch mode: messages wait here while the previous batch is handled. */
@@ -182,6 +195,7 @@ export async function startConsumer(
           max_messages: buffer,
           ...(spec.exclusive ? { group: EXCLUSIVE_GROUP } : {}),
         });
+        if (spec.exclusive) watchPin(messages);
         for await (const msg of messages) {
           if (handleBatch) {
             waiting.push(msg);
@@ -210,6 +224,9 @@ export async function startConsumer(
       await loop;
       await batchRunning;
       await Promise.all(inFlight);
+      // Hand the pin over now rather than after its TTL, so a rolling update leaves no gap.
+      if (spec.exclusive && pinned)
+        await nats.jsm.consumers.unpin(EVENT_STREAM, spec.durable, EXCLUSIVE_GROUP).catch(() => undefined);
     },
   };
 }
