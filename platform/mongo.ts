@@ -32,8 +32,9 @@ export async function connectMongo(
   const client = new MongoClient(url, {
     appName: options.appName,
     serverSelectionTimeoutMS: 10_000,
-    // FerretDB rejects retryable writes without a replica set; MongoDB 7 in production has one.
-    retryWrites: false,
+    // FerretDB rejects retryable writes (no replica set), so they are off unless the connection
+    // string asks for them: MongoDB 7 replica sets in production should say `retryWrites=true`.
+    ...(/[?&]retryWrites=/i.test(url) ? {} : { retryWrites: false }),
   });
   try {
     await client.connect();
