@@ -72,7 +72,7 @@ function comparison(mapping: FieldMapping, operator: Operator, raw: unknown, cas
 
 /**
  * `a and b` as one object when the operands touch different fields: simpler for every server, and
- * the only form FerretDB accepts inside `$elemMatch` ("support for $and not implemented yet").
+ * the only form FerretDB 1.24 accepts inside `$elemMatch` (it refuses `$and` there).
  */
 function conjunction(operands: Document[]): Document {
   const merged: Document = {};
