@@ -131,11 +131,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
    * JetStream, and the first failure if some did not.
    */
   const publish = async (intents: Intent[]): Promise<{ done: string[]; failure?: Error }> => {
-    const byAggregate = new Map<string, Intent[]>();
-    for (const intent of intents) {
-      const key = `${intent.kind}:${intent.aggregateId}`;
-      byAggregate.set(key, [...(byAggregate.get(key) ?? []), intent]);
-    }
+    const byAggregate = Map.groupBy(intents, (intent) => `${intent.kind}:${intent.aggregateId}`);
     const done: string[] = [];
     let failure: Error | undefined;
     await Promise.all(

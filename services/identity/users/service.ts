@@ -117,6 +117,7 @@ function userEvents(
   ctx: RequestContext,
   before: User | undefined,
   after: User | undefined,
+  fields: string[] = before && after ? changedFields(before, after) : [],
 ): OutboxEvent[] {
   const meta = (name: string) => eventMeta(`${intentId}:${name}`, ctx.tenantId, ctx.requestId);
   const changed = (name: string, subject: string, user: User) =>
@@ -133,7 +134,6 @@ function userEvents(
   if (!before) return [changed("created", Subject.UserCreated, after)];
   // A write that changes nothing the user shows (a resent PUT, an event remembered as handled)
   // announces nothing either.
-  const fields = changedFields(before, after);
   if (fields.length === 0) return [];
   const events = [
     outboxEvent(`${intentId}:updated`, Subject.UserUpdated, UserChangedSchema, {
@@ -186,11 +186,13 @@ export function createUserService(deps: {
     return record;
   };
 
+  /** Records and applies a change; `fields` are the changed fields when the caller has them. */
   const write = async (
     ctx: RequestContext,
     before: UserRecord | undefined,
     after: UserRecord | null,
     id: string,
+    fields?: string[],
   ) => {
     const version = (before?.version ?? 0) + 1;
     const intentId = `user:${id}:${version}`;
@@ -206,6 +208,7 @@ export function createUserService(deps: {
           ctx,
           before && fromRecord(before),
           after ? fromRecord(after) : undefined,
+          fields,
         ),
       },
       apply,
@@ -240,7 +243,8 @@ export function createUserService(deps: {
     validateUser(incoming);
     // Okta resends a whole profile on every push: one that changes nothing writes nothing (and
     // keeps its version, so an ETag stays valid) unless an event has to be remembered as handled.
-    if (handledEvent === undefined && changedFields(current, incoming).length === 0) return current;
+    const fields = changedFields(current, incoming);
+    if (handledEvent === undefined && fields.length === 0) return current;
     const externalChanged = incoming.externalId !== stored.externalId;
     if (externalChanged && incoming.externalId !== undefined) {
       // Claimed up front: on FerretDB a unique-index refusal during an update may not say 11000.
@@ -261,7 +265,7 @@ export function createUserService(deps: {
     const handled = [...(stored.handledEvents ?? []), ...(handledEvent ? [handledEvent] : [])];
     if (handled.length > 0) next.handledEvents = handled.slice(-HANDLED_EVENTS_KEPT);
     try {
-      await write(ctx, stored, next, id);
+      await write(ctx, stored, next, id, fields);
     } catch (error) {
       if (externalChanged && incoming.externalId !== undefined) {
         await keys.release(id, [externalIdKeyOf(ctx.tenantId, incoming.externalId)]);

@@ -50,9 +50,7 @@ export function identityEventsConsumer(deps: { db: Db; teams: TeamService; logge
    * the default team (default_team.ts) — which is created here if the tenant's event is still behind.
    */
   const placeNewUsers = async (created: ReturnType<typeof userChanged>[]) => {
-    const byTenant = new Map<string, typeof created>();
-    for (const c of created) byTenant.set(c.user.tenantId, [...(byTenant.get(c.user.tenantId) ?? []), c]);
-    for (const [tenantId, users] of byTenant) {
+    for (const [tenantId, users] of Map.groupBy(created, (c) => c.user.tenantId)) {
       await deps.teams.ensureDefaultTeam(contextOf(tenantId, users[0]!.requestId), "");
       await rememberUsers(users.map((u) => ({ _id: u.user.id, tenantId, display: u.display })));
     }

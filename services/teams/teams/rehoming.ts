@@ -18,8 +18,8 @@ const BATCH = 500;
 export interface Rehoming {
   /**
    * Re-homes the members of a deleted team (product rule 8). Safe to run twice or concurrently, and
-   * resumable after a crash: a second run redoes every batch idempotently (memberships already
-   * there, events deduplicated by id) until the team is marked re-homed.
+   * resumable after a crash: a second run records every batch's orphan events again under the
+   * same ids (deduplicated) until the team is marked re-homed.
    *
    * The deleted team's own memberships stay in storage until {@link purgeAll}: no read sees them
    * (every read of a user's teams goes through the live teams), and deleting them one by one would

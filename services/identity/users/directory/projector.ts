@@ -57,14 +57,9 @@ function changeOf(event: InboundEvent): { tenantId: string; change?: UserDirChan
  */
 export function directoryProjector(directory: Directory): ConsumerSpec {
   const project = async (events: readonly InboundEvent[]) => {
-    const byTenant = new Map<string, UserDirChange[]>();
-    for (const event of events) {
-      const { tenantId, change } = changeOf(event);
-      const list = byTenant.get(tenantId) ?? [];
-      if (change) list.push(change);
-      byTenant.set(tenantId, list);
-    }
-    for (const [tenantId, changes] of byTenant) {
+    // A tenant whose only event is tenant.created has no change: its directory starts empty.
+    for (const [tenantId, found] of Map.groupBy(events.map(changeOf), (c) => c.tenantId)) {
+      const changes = found.flatMap((c) => (c.change ? [c.change] : []));
       if (changes.length === 0) await directory.init(tenantId);
       else await directory.apply(tenantId, changes);
     }

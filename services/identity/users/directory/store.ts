@@ -262,11 +262,7 @@ export function createDirectory(
     if (changes.length === 0) return;
     const now = Date.now();
     // Route each change to its page; with no page yet, everything starts the first one.
-    const byPage = new Map<number, UserDirChange[]>();
-    for (const change of changes) {
-      const at = Math.max(0, locatePage(current.pages, change.key));
-      byPage.set(at, [...(byPage.get(at) ?? []), change]);
-    }
+    const byPage = Map.groupBy(changes, (change) => Math.max(0, locatePage(current.pages, change.key)));
     const touched = [...byPage.keys()]
       .filter((i) => i < current.pages.length)
       .map((i) => current.pages[i]!.id);
